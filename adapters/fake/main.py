@@ -1,0 +1,91 @@
+"""Composition root of the fake adapter: Settings -> local adapters -> core server.
+
+Everything lives in ``COMPANY_MCP_DATA_DIR``: the SQLite store, ``flags.json``,
+``audit.jsonl`` and the cursor key. No cloud SDK is imported on this path.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from companydata.sqlite_store import SqliteStore
+
+from adapters.fake.audit import JsonlAuditSink
+from adapters.fake.flags import JsonFileFlags
+from adapters.fake.metrics import PrometheusMetrics
+from adapters.ratelimit import LimitsRateLimiter
+from core.config import Settings
+from core.ports import Ports
+from core.runtime import Runtime
+from core.server import local_principal
+
+STORE_FILE = "companies.sqlite"
+
+
+@dataclass(frozen=True, slots=True)
+class DataDir:
+    root: Path
+
+    @property
+    def store(self) -> Path:
+        return self.root / STORE_FILE
+
+    @property
+    def flags(self) -> Path:
+        return self.root / "flags.json"
+
+    @property
+    def audit(self) -> Path:
+        return self.root / "audit.jsonl"
+
+    @property
+    def cursor_key(self) -> Path:
+        return self.root / "cursor.key"
+
+    def ensure(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+
+def cursor_secret(settings: Settings, data: DataDir) -> bytes:
+    """One key per data dir, so every process serving it accepts the others' cursors."""
+    if settings.cursor_secret:
+        return settings.cursor_secret.encode()
+    try:
+        return data.cursor_key.read_bytes()
+    except FileNotFoundError:
+        pass
+    key = secrets.token_bytes(32)
+    tmp = data.cursor_key.with_suffix(f".{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(key)
+    try:
+        os.link(tmp, data.cursor_key)  # atomic: the first process to create it wins
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    return data.cursor_key.read_bytes()
+
+
+def build_fake_runtime(settings: Settings) -> Runtime:
+    data = DataDir(settings.data_dir)
+    data.ensure()
+    store = SqliteStore(data.store, discovery_delay_s=settings.discovery_delay_s)
+    flags = JsonFileFlags(data.flags)
+    audit = JsonlAuditSink(data.audit)
+    metrics = PrometheusMetrics()
+    limiter = LimitsRateLimiter(settings.redis_url)
+    ports = Ports(backend=store, flags=flags, audit=audit, metrics=metrics, rate_limiter=limiter)
+    return Runtime(
+        ports=ports,
+        cursor_secret=cursor_secret(settings, data),
+        readiness={"store": store.ping, "flags": flags.get_flags, "audit": audit.ping, "rate_limits": limiter.ping},
+        metrics_text=metrics.render,
+        local_principal=local_principal(getpass.getuser()),
+        close=store.aclose,
+    )

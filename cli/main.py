@@ -1,0 +1,138 @@
+"""``company-mcp``: serve, seed, call, audit verify (design.md section 4)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from pydantic import ValidationError
+
+from core.errors import ConfigError
+
+EXIT_OK, EXIT_TOOL_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors are one line and exit 2, never a traceback."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _env(name: str) -> str:
+    return f"(env COMPANY_MCP_{name})"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="company-mcp",
+        description="A secure MCP server for the company data platform.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the MCP server", description="Run the MCP server.")
+    serve.add_argument(
+        "--adapter",
+        choices=["fake", "graphql", "aws", "azure", "gcp"],
+        help="backend adapter (default fake) " + _env("ADAPTER"),
+    )
+    serve.add_argument(
+        "--transport",
+        choices=["stdio", "http"],
+        help="stdio, or streamable HTTP at /mcp (default http) " + _env("TRANSPORT"),
+    )
+    serve.add_argument("--host", help="HTTP bind address (default 127.0.0.1) " + _env("HOST"))
+    serve.add_argument("--port", type=int, help="HTTP port; 0 picks a free one (default 8000) " + _env("PORT"))
+    serve.add_argument(
+        "--workers", type=int, help="server processes; more than 1 needs COMPANY_MCP_REDIS_URL (default 1)"
+    )
+    serve.add_argument(
+        "--allow-mutations",
+        action="store_true",
+        default=None,
+        help="allow write tools unless a feature flag says otherwise (default: denied)",
+    )
+    serve.add_argument("--graphql-url", help="company GraphQL API URL for the graphql and cloud adapters")
+    serve.add_argument("--data-dir", help="local store, flags.json, audit.jsonl " + _env("DATA_DIR"))
+
+    seed = commands.add_parser(
+        "seed", help="build a deterministic company store", description="Build a deterministic company store."
+    )
+    seed.add_argument("--companies", type=int, default=50_000, help="number of companies (default 50000)")
+    seed.add_argument("--store", default="sqlite", help="'sqlite' (the data dir's store) (default sqlite)")
+    seed.add_argument("--data-dir", help="where the sqlite store lives " + _env("DATA_DIR"))
+    seed.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    call = commands.add_parser(
+        "call",
+        help="call one tool and print its JSON result",
+        description="Call one tool in-process through the same guards (or on a running server with --url). "
+        "Exit 0 on a result, 1 on a tool error, 2 on a usage error.",
+    )
+    call.add_argument("tool", help="tool name, e.g. search_companies")
+    call.add_argument(
+        "--arg",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an argument; a value that parses as JSON is taken as JSON (repeatable)",
+    )
+    call.add_argument("--url", help="MCP URL of a running server instead of in-process")
+    call.add_argument("--token", help="bearer token for --url")
+    call.add_argument(
+        "--allow-mutations",
+        action="store_true",
+        default=None,
+        help="in-process: allow writes (same as the serve option)",
+    )
+    call.add_argument("--data-dir", help="in-process: the data dir " + _env("DATA_DIR"))
+
+    audit = commands.add_parser("audit", help="audit log tools", description="Audit log tools.")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True, parser_class=_Parser, metavar="ACTION")
+    verify = audit_commands.add_parser(
+        "verify",
+        help="check the audit log's hash chain",
+        description="Check the hash chain of audit.jsonl; exit 0 when intact, 1 when broken.",
+    )
+    verify.add_argument("--file", help="audit file (default <data_dir>/audit.jsonl)")
+    verify.add_argument("--data-dir", help="the data dir " + _env("DATA_DIR"))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            from cli.serve import serve
+
+            return serve(args)
+        if args.command == "seed":
+            from cli.seed import seed
+
+            return seed(args)
+        if args.command == "call":
+            from cli.call import call
+
+            return call(args)
+        if args.command == "audit":
+            from cli.audit import verify_audit
+
+            return verify_audit(args)
+    except ConfigError as exc:
+        print(f"company-mcp: error: {exc.message}", file=sys.stderr)
+        return EXIT_USAGE
+    except ValidationError as exc:
+        problem = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in problem["loc"])
+        print(f"company-mcp: error: bad setting {where}: {problem['msg']}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

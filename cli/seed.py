@@ -1,0 +1,52 @@
+"""``company-mcp seed`` and the default store built on first start."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from cli.options import settings_from
+from core.config import Settings
+from core.errors import ConfigError
+
+
+def ensure_default_store(settings: Settings) -> None:
+    """Build a default store on first start, telling the user what is happening."""
+    from companydata.seed import seed_sqlite
+
+    from adapters.fake.main import DataDir
+
+    data = DataDir(settings.data_dir)
+    if data.store.exists():
+        return
+    data.ensure()
+    print(
+        f"company-mcp: no company store in {data.root}; building a default one with "
+        f"{settings.seed_companies:,} companies (one time, a few seconds; "
+        "`company-mcp seed --companies N` builds another size)",
+        file=sys.stderr,
+        flush=True,
+    )
+    seed_sqlite(data.store, settings.seed_companies, progress=sys.stderr.isatty())
+
+
+def seed(args: argparse.Namespace) -> int:
+    from companydata.seed import seed_sqlite
+
+    from adapters.fake.main import DataDir
+
+    if args.companies < 1:
+        raise ConfigError("--companies must be at least 1")
+    if args.store != "sqlite":
+        raise ConfigError(f"--store {args.store!r} is not supported yet; use sqlite")
+    settings = settings_from(args)
+    data = DataDir(settings.data_dir)
+    data.ensure()
+    started = time.perf_counter()
+    seed_sqlite(data.store, args.companies, progress=not args.quiet)
+    print(
+        f"seeded {args.companies:,} companies into {data.store} in {time.perf_counter() - started:.1f} s",
+        file=sys.stderr,
+    )
+    return 0

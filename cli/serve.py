@@ -1,0 +1,106 @@
+"""``company-mcp serve``: stdio, or streamable HTTP under uvicorn (one or several processes)."""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import sys
+
+import anyio
+import uvicorn
+
+from cli.app import create_http_app, create_server, load_runtime
+from cli.options import export_to_environment, overrides, settings_from
+from cli.seed import ensure_default_store
+from core.config import Settings
+from core.telemetry import configure_logging
+from core.tools.registry import all_tools
+
+
+def ready_line(settings: Settings, url: str | None) -> str:
+    parts = [
+        "company-mcp ready",
+        f"adapter={settings.adapter}",
+        f"auth={settings.effective_auth if settings.transport == 'http' else 'none'}",
+        f"mutations={str(settings.allow_mutations).lower()}",
+        f"tools={len(all_tools())}",
+        f"transport={settings.transport}",
+    ]
+    if url:
+        parts.append(f"url={url}")
+    return " ".join(parts)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _loop() -> str:
+    try:
+        import uvloop  # noqa: F401
+    except ImportError:  # pragma: no cover - uvloop is a dependency on every supported platform
+        return "asyncio"
+    return "uvloop"
+
+
+def serve(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    settings.check()
+    configure_logging(settings.log_format)
+    if settings.adapter == "fake":
+        ensure_default_store(settings)
+    if settings.transport == "stdio":
+        return _serve_stdio(settings)
+    return _serve_http(settings, args)
+
+
+def _serve_stdio(settings: Settings) -> int:
+    runtime = load_runtime(settings)
+    server = create_server(settings, runtime)
+    configure_logging(settings.log_format)  # the SDK configures logging when built; ours wins
+    print(ready_line(settings, None), file=sys.stderr, flush=True)
+
+    async def run() -> None:
+        try:
+            await server.run_stdio_async()
+        finally:
+            if runtime.close is not None:
+                await runtime.close()
+
+    anyio.run(run)
+    return 0
+
+
+def _serve_http(settings: Settings, args: argparse.Namespace) -> int:
+    sock = _bind(settings.host, settings.port)
+    settings = settings.model_copy(update={"port": sock.getsockname()[1]})
+    config = uvicorn.Config(
+        "cli.app:create_http_app",
+        factory=True,
+        loop=_loop(),
+        http="httptools",
+        lifespan="on",
+        log_config=None,
+        access_log=False,
+        workers=settings.workers,
+        timeout_graceful_shutdown=int(settings.call_timeout_s) + 5,  # SIGTERM drains calls in flight
+        server_header=False,
+    )
+    export_to_environment(settings, {**overrides(args), "port": settings.port})
+    print(ready_line(settings, settings.public_url), file=sys.stderr, flush=True)
+    if settings.workers == 1:
+        uvicorn.Server(config).run(sockets=[sock])
+    else:
+        from uvicorn.supervisors import Multiprocess
+
+        Multiprocess(config, target=uvicorn.Server(config).run, sockets=[sock]).run()
+    return 0
+
+
+__all__ = ["create_http_app", "serve"]

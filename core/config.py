@@ -1,0 +1,126 @@
+"""Settings: the only place in core that knows about environment variables (prefix ``COMPANY_MCP_``)."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.errors import ConfigError
+
+AdapterName = Literal["fake", "graphql", "aws", "azure", "gcp"]
+AuthMode = Literal["none", "dev", "oidc"]
+
+_PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+_RATE_RE = re.compile(r"^\s*([a-z_]+)\s*=\s*(\d+)\s*/\s*(second|minute|hour|day)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitRule:
+    amount: int
+    window_s: int
+    text: str  # as the user wrote it, e.g. "5/minute"
+
+
+def parse_rate_limits(spec: str) -> dict[str, RateLimitRule]:
+    """Parse ``ai_search=5/minute,request_email_discovery=10/hour``."""
+    rules: dict[str, RateLimitRule] = {}
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        match = _RATE_RE.match(part)
+        if match is None:
+            raise ConfigError(f"bad rate limit {part!r}: expected TOOL=N/second|minute|hour|day")
+        tool, amount, period = match.groups()
+        if int(amount) < 1:
+            raise ConfigError(f"bad rate limit {part!r}: the amount must be at least 1")
+        rules[tool] = RateLimitRule(int(amount), _PERIODS[period], f"{amount}/{period}")
+    return rules
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("company-mcp", appauthor=False))
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class Settings(BaseSettings):
+    """Every setting has an environment variable ``COMPANY_MCP_<NAME>`` (design.md section 4)."""
+
+    model_config = SettingsConfigDict(env_prefix="COMPANY_MCP_", extra="ignore", populate_by_name=True)
+
+    adapter: AdapterName = "fake"
+    transport: Literal["stdio", "http"] = "http"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    allow_mutations: bool = Field(
+        default=False,
+        validation_alias=AliasChoices("COMPANY_MCP_ALLOW_MUTATIONS", "ALLOW_MUTATIONS", "allow_mutations"),
+    )
+    data_dir: Path = Field(default_factory=default_data_dir)
+    auth: AuthMode | None = None  # None: the transport's default (see effective_auth)
+    resource_url: str | None = None
+    allowed_origins: str | None = None  # comma separated; default: loopback origins
+    rate_limits: str = "ai_search=5/minute,request_email_discovery=10/hour"
+    redis_url: str | None = None
+    graphql_url: str | None = None
+    call_timeout_s: float = Field(default=10.0, gt=0, le=600)
+    log_format: Literal["json", "text"] = "json"
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    seed_companies: int = Field(default=50_000, ge=1)
+    discovery_delay_s: float = Field(default=3.0, ge=0)
+    cursor_secret: str | None = None  # shared by every process serving one deployment
+
+    @field_validator("data_dir", mode="after")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @property
+    def effective_auth(self) -> AuthMode:
+        if self.auth is not None:
+            return self.auth
+        return "none"
+
+    @property
+    def public_url(self) -> str:
+        if self.resource_url:
+            return self.resource_url
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/mcp"
+
+    def rate_limit_rules(self) -> dict[str, RateLimitRule]:
+        return parse_rate_limits(self.rate_limits)
+
+    def origins(self) -> list[str]:
+        if self.allowed_origins:
+            return [o.strip() for o in self.allowed_origins.split(",") if o.strip()]
+        return ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"]
+
+    def check(self) -> None:
+        """Refuse configurations that would break a promise (called before serving)."""
+        self.rate_limit_rules()
+        if self.transport == "http" and self.effective_auth == "none" and not is_loopback(self.host):
+            raise ConfigError(
+                f"auth=none is only allowed on loopback, not on {self.host}: "
+                "set COMPANY_MCP_AUTH=dev or oidc, or bind to 127.0.0.1"
+            )
+        if self.workers > 1 and not self.redis_url:
+            raise ConfigError(
+                f"--workers {self.workers} needs a shared rate-limit store: set COMPANY_MCP_REDIS_URL "
+                "(rate limits per process would multiply every caller's budget)"
+            )
+        if self.workers > 1 and self.transport == "stdio":
+            raise ConfigError("--workers applies to the http transport only")

@@ -1,0 +1,80 @@
+"""The HTTP face of the server: streamable HTTP at /mcp (stateless, JSON), /healthz, /readyz, optional /metrics.
+
+Request bodies are capped and Host/Origin are checked against DNS rebinding by
+the SDK's transport security, configured here from the settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+import anyio
+from mcp.server.transport_security import TransportSecuritySettings
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from core.config import Settings
+from core.runtime import Probe
+from core.server import CompanyMCPServer
+
+READINESS_TIMEOUT_S = 2.0
+_LOOPBACK_HOSTS = ["127.0.0.1:*", "localhost:*", "[::1]:*", "127.0.0.1", "localhost", "[::1]"]
+
+
+def allowed_hosts(settings: Settings) -> list[str]:
+    hosts = list(_LOOPBACK_HOSTS)
+    public = urlsplit(settings.public_url).netloc
+    if public:
+        hosts.append(public)
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    hosts += [host, f"{host}:*"]
+    return hosts
+
+
+def build_http_app(
+    server: CompanyMCPServer,
+    settings: Settings,
+    *,
+    readiness: dict[str, Probe],
+    metrics_text: Callable[[], bytes] | None = None,
+) -> Starlette:
+    @server.custom_route("/healthz", methods=["GET"])
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    @server.custom_route("/readyz", methods=["GET"])
+    async def readyz(_: Request) -> Response:
+        checks: dict[str, str] = {}
+        for name, probe in readiness.items():
+            try:
+                with anyio.fail_after(READINESS_TIMEOUT_S):
+                    await probe()
+                checks[name] = "ok"
+            except Exception as exc:  # readiness reports every failure, whatever its type
+                checks[name] = f"failed: {type(exc).__name__}"
+        ready = all(v == "ok" for v in checks.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "not_ready", "checks": checks}, status_code=200 if ready else 503
+        )
+
+    if metrics_text is not None:
+        render = metrics_text
+
+        @server.custom_route("/metrics", methods=["GET"])
+        async def metrics(_: Request) -> Response:
+            return Response(render(), media_type="text/plain; version=0.0.4")
+
+    return server.streamable_http_app(
+        streamable_http_path="/mcp",
+        stateless_http=True,
+        json_response=True,
+        max_request_body_size=settings.max_body_bytes,
+        host=settings.host,
+        transport_security=TransportSecuritySettings(
+            enable_dns_rebinding_protection=True,
+            allowed_hosts=allowed_hosts(settings),
+            allowed_origins=settings.origins(),
+        ),
+    )

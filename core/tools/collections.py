@@ -1,0 +1,94 @@
+"""Collections: list_collections, get_collection (read); create_collection, add_to_collection (write)."""
+
+from __future__ import annotations
+
+from core.model import READ_SCOPE, WRITE_SCOPE
+from core.tools.contracts import (
+    AddToCollectionInput,
+    AddToCollectionResult,
+    CollectionList,
+    CollectionPage,
+    CreateCollectionInput,
+    CreateCollectionResult,
+    GetCollectionInput,
+    ListCollectionsInput,
+)
+from core.tools.spec import ToolContext, ToolSpec
+
+
+async def list_collections(args: ListCollectionsInput, ctx: ToolContext) -> CollectionList:
+    page_request, bound = ctx.page_request(args.cursor, {})
+    page = await ctx.backend.list_collections(ctx.principal.id, page_request)
+    return CollectionList(items=page.items, next_cursor=ctx.next_cursor(page, bound), capped=False)
+
+
+async def get_collection(args: GetCollectionInput, ctx: ToolContext) -> CollectionPage:
+    page_request, bound = ctx.page_request(args.cursor, {"collection_id": args.collection_id})
+    collection, page = await ctx.backend.get_collection(ctx.principal.id, args.collection_id, page_request)
+    return CollectionPage(
+        collection=collection, items=page.items, next_cursor=ctx.next_cursor(page, bound), capped=False
+    )
+
+
+async def create_collection(args: CreateCollectionInput, ctx: ToolContext) -> CreateCollectionResult:
+    collection, created = await ctx.backend.create_collection(ctx.principal.id, args.name, args.description)
+    return CreateCollectionResult(collection=collection, created=created)
+
+
+async def add_to_collection(args: AddToCollectionInput, ctx: ToolContext) -> AddToCollectionResult:
+    unique_ids = list(dict.fromkeys(args.company_ids))
+    result = await ctx.backend.add_to_collection(ctx.principal.id, args.collection_id, unique_ids)
+    return AddToCollectionResult(
+        collection_id=result.collection_id, added=result.added, already_present=result.already_present, size=result.size
+    )
+
+
+LIST_COLLECTIONS = ToolSpec(
+    name="list_collections",
+    title="List my collections",
+    description="List the caller's own collections of companies (id, name, description, size, created_at), paged.",
+    input_model=ListCollectionsInput,
+    output_model=CollectionList,
+    mutates=False,
+    scope=READ_SCOPE,
+    handler=list_collections,
+)
+
+GET_COLLECTION = ToolSpec(
+    name="get_collection",
+    title="Get a collection",
+    description="Get one of the caller's collections and a page of its companies, in the order they were added.",
+    input_model=GetCollectionInput,
+    output_model=CollectionPage,
+    mutates=False,
+    scope=READ_SCOPE,
+    handler=get_collection,
+)
+
+CREATE_COLLECTION = ToolSpec(
+    name="create_collection",
+    title="Create a collection",
+    description=(
+        "Create a named collection of companies for the caller. Safe to retry: if the caller already has a "
+        "collection with this name, it is returned with created=false. Writes may be disabled on this server."
+    ),
+    input_model=CreateCollectionInput,
+    output_model=CreateCollectionResult,
+    mutates=True,
+    scope=WRITE_SCOPE,
+    handler=create_collection,
+)
+
+ADD_TO_COLLECTION = ToolSpec(
+    name="add_to_collection",
+    title="Add companies to a collection",
+    description=(
+        "Add 1 to 100 companies to one of the caller's collections. Idempotent: companies already in it are "
+        "reported in already_present and never duplicated. Writes may be disabled on this server."
+    ),
+    input_model=AddToCollectionInput,
+    output_model=AddToCollectionResult,
+    mutates=True,
+    scope=WRITE_SCOPE,
+    handler=add_to_collection,
+)

@@ -1,0 +1,55 @@
+"""Email discovery: request_email_discovery (write) and get_email_discovery (read)."""
+
+from __future__ import annotations
+
+from core.model import READ_SCOPE, WRITE_SCOPE, EmailDiscovery
+from core.tools.companies import quota_info
+from core.tools.contracts import (
+    DEFAULT_EMAIL_ROLES,
+    GetEmailDiscoveryInput,
+    RequestEmailDiscoveryInput,
+    RequestEmailDiscoveryResult,
+)
+from core.tools.spec import ToolContext, ToolSpec
+
+
+async def request_email_discovery(args: RequestEmailDiscoveryInput, ctx: ToolContext) -> RequestEmailDiscoveryResult:
+    roles = sorted(set(args.roles or DEFAULT_EMAIL_ROLES))
+    request, created = await ctx.backend.request_email_discovery(ctx.principal.id, args.company_id, roles)
+    return RequestEmailDiscoveryResult(
+        request_id=request.request_id, status=request.status, created=created, quota=quota_info(ctx.quota)
+    )
+
+
+async def get_email_discovery(args: GetEmailDiscoveryInput, ctx: ToolContext) -> EmailDiscovery:
+    return await ctx.backend.get_email_discovery(ctx.principal.id, args.request_id)
+
+
+REQUEST_EMAIL_DISCOVERY = ToolSpec(
+    name="request_email_discovery",
+    title="Request email discovery",
+    description=(
+        "Start finding contact emails at a company for the given roles. Results arrive after a short delay: poll "
+        "get_email_discovery with the returned request_id. Safe to retry: the same company and roles within 24 hours "
+        "return the existing request (created=false). Rate limited per caller. Writes may be disabled on this server."
+    ),
+    input_model=RequestEmailDiscoveryInput,
+    output_model=RequestEmailDiscoveryResult,
+    mutates=True,
+    scope=WRITE_SCOPE,
+    handler=request_email_discovery,
+)
+
+GET_EMAIL_DISCOVERY = ToolSpec(
+    name="get_email_discovery",
+    title="Get email discovery results",
+    description=(
+        "Get the status (pending, completed, failed) and results of an email discovery request made by the caller. "
+        "Results are synthetic sample contacts on the company's own domain."
+    ),
+    input_model=GetEmailDiscoveryInput,
+    output_model=EmailDiscovery,
+    mutates=False,
+    scope=READ_SCOPE,
+    handler=get_email_discovery,
+)
