@@ -39,10 +39,10 @@ def create_server(settings: Settings, runtime: Runtime) -> CompanyMCPServer:
     return build_server(settings, runtime.ports, cursor_secret=runtime.cursor_secret, resolve_principal=resolve)
 
 
-def create_http_app(settings: Settings | None = None) -> Starlette:
+def create_http_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Starlette:
     """The ASGI app of one server process (uvicorn calls this factory in each worker)."""
     settings = settings or Settings()
-    runtime = load_runtime(settings)
+    runtime = runtime or load_runtime(settings)
     server = create_server(settings, runtime)
     inner = build_http_app(server, settings, readiness=runtime.readiness, metrics_text=runtime.metrics_text)
 

@@ -63,6 +63,13 @@ async def _call_remote(url: str, token: str | None, tool: str, arguments: dict[s
         return await client.call_tool(tool, arguments)
 
 
+def _innermost(exc: BaseException) -> BaseException:
+    """Task groups wrap the real failure in exception groups; report the failure itself."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return exc
+
+
 def call(args: argparse.Namespace) -> int:
     arguments = dict(parse_arg(item) for item in args.arg)
     from core.telemetry import configure_logging
@@ -73,9 +80,10 @@ def call(args: argparse.Namespace) -> int:
             result = anyio.run(_call_remote, args.url, args.token, args.tool, arguments)
         else:
             result = anyio.run(_call_in_process, args, arguments)
+    except ConfigError:
+        raise
     except Exception as exc:  # MCPError (unknown tool), connection failures: say it in one line
-        if isinstance(exc, ConfigError):
-            raise
-        print(f"company-mcp: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        cause = _innermost(exc)
+        print(f"company-mcp: error: {type(cause).__name__}: {cause}", file=sys.stderr)
         return 2
     return _print_result(result)

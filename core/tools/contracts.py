@@ -72,10 +72,10 @@ class CompanyFilterFields(ToolInput):
     def _known_industry(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        canonical = vocabulary.canonical_industry(value)
-        if canonical is None:
-            raise ValueError(f"unknown industry; use one of: {', '.join(vocabulary.industry_names())}")
-        return canonical
+        industry = vocabulary.industry_by_name(value.strip())
+        if industry is None:
+            raise ValueError(f"unknown industry; use one of: {', '.join(i.name for i in vocabulary.INDUSTRIES)}")
+        return industry.name
 
     @field_validator("country")
     @classmethod

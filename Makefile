@@ -1,0 +1,42 @@
+# Two commands on a fresh machine: `make run` (local server, fake adapter) and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+NODE_TOOLS := tools/mcp/node_modules/.installed
+
+.PHONY: run test lint lock tools clean
+
+run: $(STAMP)
+	$(BIN)/company-mcp serve
+
+test: $(STAMP) $(NODE_TOOLS)
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+tools: $(NODE_TOOLS)
+$(NODE_TOOLS): tools/mcp/package.json tools/mcp/package-lock.json
+	cd tools/mcp && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Re-lock after changing dependencies in pyproject.toml.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --upgrade pip && .lock-venv/bin/pip install --quiet ".[test]"
+	.lock-venv/bin/pip freeze --exclude company-mcp > requirements.lock
+	rm -rf .lock-venv
+
+clean:
+	rm -rf $(VENV) tools/mcp/node_modules

@@ -1,0 +1,101 @@
+"""The SQLite store's schema, shared by the bulk seeder and the store.
+
+Companies are written only by the seeder, in id order, with ``rid`` equal to the
+generator index; so ``rid`` order is id order and the filter indexes (which
+carry the rowid implicitly) serve "filter, then order by id" without a sort.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+# Bump when the layout changes; ``store_info`` treats other versions as "no store".
+SCHEMA_VERSION = 1
+
+COMPANIES_TABLE = """
+CREATE TABLE IF NOT EXISTS companies (
+    rid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    domain TEXT NOT NULL COLLATE NOCASE,
+    industry TEXT NOT NULL COLLATE NOCASE,
+    country TEXT NOT NULL,
+    city TEXT NOT NULL COLLATE NOCASE,
+    employee_count INTEGER NOT NULL,
+    founded_year INTEGER NOT NULL,
+    description TEXT NOT NULL,
+    website TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+)
+"""
+
+# Built after the bulk insert (much faster than maintaining them row by row).
+COMPANY_INDEXES = (
+    "CREATE UNIQUE INDEX IF NOT EXISTS companies_id ON companies (id)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS companies_domain ON companies (domain)",
+    "CREATE INDEX IF NOT EXISTS companies_industry ON companies (industry)",
+    "CREATE INDEX IF NOT EXISTS companies_country ON companies (country)",
+    "CREATE INDEX IF NOT EXISTS companies_city ON companies (city)",
+    "CREATE INDEX IF NOT EXISTS companies_employees ON companies (employee_count)",
+    "CREATE INDEX IF NOT EXISTS companies_founded ON companies (founded_year)",
+)
+
+# External-content full-text index: the text lives once, in ``companies``.
+COMPANIES_FTS = """
+CREATE VIRTUAL TABLE IF NOT EXISTS companies_fts USING fts5 (
+    name, domain, description, tags,
+    content = 'companies', content_rowid = 'rid',
+    tokenize = 'unicode61 remove_diacritics 2'
+)
+"""
+FTS_REBUILD = "INSERT INTO companies_fts (companies_fts) VALUES ('rebuild')"
+
+# The user-owned tables: written by the store, concurrently, from several processes.
+USER_TABLES = (
+    """
+    CREATE TABLE IF NOT EXISTS collections (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        owner TEXT NOT NULL,
+        name TEXT NOT NULL,
+        description TEXT,
+        created_at TEXT NOT NULL,
+        UNIQUE (owner, name)
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS collections_by_owner ON collections (owner, created_at, id)",
+    # A rowid table: its rowid (never reused, rows are never deleted) is the order of adding.
+    """
+    CREATE TABLE IF NOT EXISTS collection_items (
+        collection_id TEXT NOT NULL,
+        company_id TEXT NOT NULL,
+        added_at TEXT NOT NULL,
+        PRIMARY KEY (collection_id, company_id)
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS collection_items_in_order ON collection_items (collection_id)",
+    """
+    CREATE TABLE IF NOT EXISTS email_discovery_requests (
+        request_id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        company_id TEXT NOT NULL,
+        roles_key TEXT NOT NULL,
+        roles TEXT NOT NULL,
+        requested_at TEXT NOT NULL,
+        requested_ts REAL NOT NULL,
+        ready_ts REAL NOT NULL
+    )
+    """,
+    """
+    CREATE INDEX IF NOT EXISTS email_discovery_dedupe
+        ON email_discovery_requests (owner, company_id, roles_key, requested_ts)
+    """,
+)
+
+
+def create_all(conn: sqlite3.Connection) -> None:
+    """Create every table and index that is missing (an empty store is valid)."""
+    for statement in (COMPANIES_TABLE, *COMPANY_INDEXES, COMPANIES_FTS, *USER_TABLES):
+        conn.execute(statement)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

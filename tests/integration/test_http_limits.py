@@ -1,0 +1,143 @@
+"""HTTP promises: deadlines, body cap, Origin checks, health and readiness, metrics, draining on shutdown."""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+import uvicorn
+from mcp import Client
+
+from cli.app import create_http_app, load_runtime
+from core.config import Settings
+from core.model import CompanyFilters, CompanySummary, Page, PageRequest
+from core.runtime import Runtime
+from tests.tooling import error, ok
+
+pytestmark = pytest.mark.anyio
+
+INIT = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "tools/call",
+    "params": {"name": "get_company", "arguments": {"company_id": "cmp_00000001"}},
+}
+HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+
+
+class SlowSearch:
+    """Wraps a real backend and makes search_companies take ``delay_s``."""
+
+    def __init__(self, inner: Any, delay_s: float) -> None:
+        self._inner = inner
+        self.delay_s = delay_s
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    async def search_companies(self, filters: CompanyFilters, page: PageRequest) -> Page[CompanySummary]:
+        await anyio.sleep(self.delay_s)
+        return await self._inner.search_companies(filters, page)
+
+
+class ThreadedServer:
+    def __init__(self, settings: Settings, runtime: Runtime) -> None:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        self.sock = sock
+        settings = settings.model_copy(update={"port": self.port})
+        app = create_http_app(settings, runtime)
+        self.server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="on", timeout_graceful_shutdown=10))
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> ThreadedServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(20)
+
+
+@pytest.fixture
+def slow_server(data_dir: Path) -> Iterator[tuple[ThreadedServer, SlowSearch]]:
+    settings = Settings(data_dir=data_dir, auth="none", call_timeout_s=0.5, max_body_bytes=64 * 1024)
+    runtime = load_runtime(settings)
+    slow = SlowSearch(runtime.ports.backend, delay_s=5)
+    runtime = dataclasses.replace(runtime, ports=dataclasses.replace(runtime.ports, backend=slow))
+    with ThreadedServer(settings, runtime) as server:
+        yield server, slow
+
+
+async def test_a_slow_backend_ends_in_timeout_within_the_deadline(
+    slow_server: tuple[ThreadedServer, SlowSearch],
+) -> None:
+    server, _ = slow_server
+    async with Client(server.url + "/mcp") as client:
+        started = time.monotonic()
+        body = error(await client.call_tool("search_companies", {"query": "software"}))
+        elapsed = time.monotonic() - started
+    assert body["type"] == "timeout"
+    assert elapsed < 0.5 * 1.1 + 0.3
+
+
+async def test_shutdown_drains_calls_in_flight(slow_server: tuple[ThreadedServer, SlowSearch]) -> None:
+    server, slow = slow_server
+    slow.delay_s = 0.4  # under the 0.5 s deadline
+    results: list[Any] = []
+    async with Client(server.url + "/mcp") as client:
+        await client.list_tools()  # the client validates results against output schemas: fetch them first
+
+        async def call() -> None:
+            results.append(await client.call_tool("search_companies", {"query": "software"}))
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(call)
+            await anyio.sleep(0.2)
+            server.server.should_exit = True  # what SIGTERM does
+    assert ok(results[0])["items"]
+
+
+def test_request_body_is_capped(slow_server: tuple[ThreadedServer, SlowSearch]) -> None:
+    server, _ = slow_server
+    big = dict(INIT, params={"name": "search_companies", "arguments": {"query": "x" * 100_000}})
+    response = httpx.post(server.url + "/mcp", json=big, headers=HEADERS)
+    assert response.status_code == 413
+
+
+def test_foreign_origin_is_refused(slow_server: tuple[ThreadedServer, SlowSearch]) -> None:
+    server, _ = slow_server
+    response = httpx.post(server.url + "/mcp", json=INIT, headers={**HEADERS, "Origin": "http://evil.example"})
+    assert response.status_code == 403
+    allowed = httpx.post(server.url + "/mcp", json=INIT, headers={**HEADERS, "Origin": server.url})
+    assert allowed.status_code == 200
+
+
+def test_health_readiness_and_metrics(slow_server: tuple[ThreadedServer, SlowSearch], data_dir: Path) -> None:
+    server, _ = slow_server
+    assert httpx.get(server.url + "/healthz").json() == {"status": "ok"}
+    ready = httpx.get(server.url + "/readyz")
+    assert ready.status_code == 200 and set(ready.json()["checks"]) == {"store", "flags", "audit", "rate_limits"}
+    httpx.post(server.url + "/mcp", json=INIT, headers=HEADERS)
+    metrics = httpx.get(server.url + "/metrics").text
+    assert 'company_mcp_tool_calls_total{outcome="ok",tool="get_company"} 1.0' in metrics
+    (data_dir / "flags.json").write_text("{broken")
+    not_ready = httpx.get(server.url + "/readyz")
+    assert not_ready.status_code == 503 and not_ready.json()["checks"]["flags"].startswith("failed")

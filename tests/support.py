@@ -1,0 +1,111 @@
+"""Test support: server subprocesses, in-process clients, audit reading (imported by tests; no fixtures)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SMALL_STORE_COMPANIES = 3_000
+READY_RE = re.compile(r"company-mcp ready .* url=(?P<url>\S+)")
+IN_CI = os.environ.get("CI") == "true"
+
+
+def server_env(data_dir: Path, **settings: Any) -> dict[str, str]:
+    """Environment for a server subprocess: every setting explicit, auth included."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPANY_MCP_") and k != "ALLOW_MUTATIONS"}
+    env.update(
+        {"COMPANY_MCP_DATA_DIR": str(data_dir), "COMPANY_MCP_AUTH": "none", "COMPANY_MCP_DISCOVERY_DELAY_S": "0.5"}
+    )
+    for key, value in settings.items():
+        env[f"COMPANY_MCP_{key.upper()}"] = str(value).lower() if isinstance(value, bool) else str(value)
+    return env
+
+
+@dataclass
+class ServerProcess:
+    process: subprocess.Popen[str]
+    url: str
+    ready_line: str
+    stderr_path: Path
+
+    @property
+    def base(self) -> str:
+        return self.url.removesuffix("/mcp")
+
+    def log_lines(self) -> list[str]:
+        return self.stderr_path.read_text().splitlines()
+
+    def stop(self, timeout: float = 15) -> int:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                return self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                return self.process.wait()
+        return self.process.returncode
+
+
+def start_server(data_dir: Path, *extra_args: str, log_dir: Path | None = None, **settings: Any) -> ServerProcess:
+    """Start ``company-mcp serve`` on a free port and wait for its startup line."""
+    log_path = (log_dir or data_dir) / f"server-{os.urandom(4).hex()}.log"
+    handle = log_path.open("w+")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "serve", "--port", "0", *extra_args],
+        env=server_env(data_dir, **settings),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=handle,
+        text=True,
+    )
+    import time
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        text = log_path.read_text()
+        match = READY_RE.search(text)
+        if match:
+            return ServerProcess(process, match.group("url"), match.group(0), log_path)
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}:\n{text}")
+        time.sleep(0.05)
+    process.kill()
+    raise RuntimeError(f"server did not become ready:\n{log_path.read_text()}")
+
+
+def build_in_process(data_dir: Path, **settings: Any):  # type: ignore[no-untyped-def]
+    from cli.app import create_server, load_runtime
+    from core.config import Settings
+
+    config = Settings(data_dir=data_dir, transport="stdio", discovery_delay_s=0.5, **settings)
+    runtime = load_runtime(config)
+    return create_server(config, runtime), runtime
+
+
+@asynccontextmanager
+async def in_process_client(data_dir: Path, **settings: Any) -> AsyncIterator[Any]:
+    from mcp import Client
+
+    server, runtime = build_in_process(data_dir, **settings)
+    try:
+        async with Client(server) as client:
+            yield client
+    finally:
+        if runtime.close is not None:
+            await runtime.close()
+
+
+def audit_records(data_dir: Path) -> list[dict[str, Any]]:
+    import json
+
+    path = data_dir / "audit.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line]
