@@ -7,11 +7,12 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Mount
 
 from core.config import Settings
 from core.errors import ConfigError
-from core.http import build_http_app
+from core.http import TrimMcpHeaderWhitespace, build_http_app
 from core.model import Principal
 from core.runtime import Runtime
 from core.server import CompanyMCPServer, build_server, principal_from_token
@@ -58,4 +59,6 @@ def create_http_app(settings: Settings | None = None, runtime: Runtime | None = 
                 if runtime.close is not None:
                     await runtime.close()
 
-    return Starlette(routes=[Mount("/", app=inner)], lifespan=lifespan)
+    return Starlette(
+        routes=[Mount("/", app=inner)], lifespan=lifespan, middleware=[Middleware(TrimMcpHeaderWhitespace)]
+    )

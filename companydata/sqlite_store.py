@@ -16,6 +16,7 @@ import json
 import re
 import secrets
 import sqlite3
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -51,9 +52,10 @@ _WINDOW_S = 24 * 3600
 _IN_CHUNK = 500
 _WORD = re.compile(r"[^\W_]+")
 # Dropped from free text when other words remain: they match nearly every row and only slow ranking down.
-_STOPWORDS = frozenset(
-    "a an and are as at be by for from in into is it its of on or our that the their this to we with you your".split()
+_STOPWORD_TEXT = (
+    "a an and are as at be by for from in into is it its of on or our that the their this to we with you your"
 )
+_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
 def _utc_now() -> datetime:
@@ -110,7 +112,9 @@ def fts_match(query: str | None, match: str) -> str | None:
     prefix (``"fin"*``) when it has 3 or more characters. Common English words
     are dropped unless the text has nothing else.
     """
-    words = list(dict.fromkeys(w.lower() for w in _WORD.findall(query or "")))
+    decomposed = unicodedata.normalize("NFKD", query or "")  # "Zu\u0308rich" is one word, as FTS sees it
+    text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    words = list(dict.fromkeys(w.lower() for w in _WORD.findall(text)))
     words = [w for w in words if w not in _STOPWORDS] or words
     if not words:
         return None

@@ -14,6 +14,7 @@ from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from core.config import Settings
 from core.runtime import Probe
@@ -78,3 +79,21 @@ def build_http_app(
             allowed_origins=settings.origins(),
         ),
     )
+
+
+class TrimMcpHeaderWhitespace:
+    """RFC 9110 5.5: field values exclude leading/trailing whitespace. The SDK compares ``Mcp-*`` routing
+    headers to the body byte for byte, so trim them before it sees them (pure ASGI: no cost elsewhere)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = scope["headers"]
+            if any(name.startswith(b"mcp-") for name, _ in headers):
+                scope = dict(scope)
+                scope["headers"] = [
+                    (name, value.strip(b" \t") if name.startswith(b"mcp-") else value) for name, value in headers
+                ]
+        await self.app(scope, receive, send)

@@ -112,9 +112,11 @@ class KeySet:
                 if (jwk["kid"], alg) in keys or not _usable(jwk, alg):
                     continue
                 try:
-                    keys[(jwk["kid"], alg)] = PyJWK(jwk, algorithm=alg)
+                    key = PyJWK(jwk, algorithm=alg)
                 except PyJWTError:
                     continue
+                if key.Algorithm.check_key_length(key.key) is None:  # e.g. RSA under 2048 bits is skipped
+                    keys[(jwk["kid"], alg)] = key
         return cls(keys)
 
     def get(self, kid: str, alg: str) -> PyJWK | None:
@@ -123,9 +125,6 @@ class KeySet:
     @property
     def kids(self) -> frozenset[str]:
         return frozenset(kid for kid, _ in self._keys)
-
-    def __len__(self) -> int:
-        return len(self._keys)
 
 
 class StaticJwks:
@@ -222,7 +221,7 @@ class RemoteJwks:
                 return
             self._keys = keys
             self._fetched_at = self._clock()
-            log.info("jwks fetched: %d usable keys", len(keys))
+            log.info("jwks fetched: %d usable keys", len(keys.kids))
 
     async def _fetch(self) -> KeySet:
         client = self._client()

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
-from jwt.exceptions import InvalidSignatureError, PyJWTError
+from jwt.exceptions import InvalidKeyError, InvalidSignatureError, PyJWTError
 from jwt.types import Options
 from mcp.server.auth.provider import AccessToken
 
@@ -162,19 +162,21 @@ class OidcVerifier:
             scope_prefix=config.scope_prefix,
             claim_scopes=config.claim_scopes,
         )
-        self._keys: KeySource = keys or RemoteJwks(
-            issuer=config.issuer,
-            accepted_issuers=self._profile.issuers,
-            jwks_url=config.jwks_url,
-            algorithms=config.algorithms,
-            http=http,
-            clock=clock,
-            timeout_s=config.http_timeout_s,
-            refresh_interval_s=config.jwks_refresh_interval_s,
-            refresh_after_s=config.jwks_refresh_after_s,
-            max_age_s=config.jwks_max_age_s,
-            allow_insecure_http=config.allow_insecure_http,
-        )
+        if keys is None:
+            keys = RemoteJwks(
+                issuer=config.issuer,
+                accepted_issuers=self._profile.issuers,
+                jwks_url=config.jwks_url,
+                algorithms=config.algorithms,
+                http=http,
+                clock=clock,
+                timeout_s=config.http_timeout_s,
+                refresh_interval_s=config.jwks_refresh_interval_s,
+                refresh_after_s=config.jwks_refresh_after_s,
+                max_age_s=config.jwks_max_age_s,
+                allow_insecure_http=config.allow_insecure_http,
+            )
+        self._keys: KeySource = keys
         self._cache = _TokenCache(config.token_cache_size)
 
     @property
@@ -202,6 +204,7 @@ class OidcVerifier:
         return access
 
     async def aclose(self) -> None:
+        """Close the key source (and the HTTP client it made; an injected client stays open)."""
         await self._keys.aclose()
 
     async def _verify(self, token: str, now: float) -> AccessToken:
@@ -254,5 +257,7 @@ class OidcVerifier:
             return jwt.decode(token, key=key, algorithms=[alg], options=_DECODE_OPTIONS)
         except InvalidSignatureError:
             raise TokenRejected("bad signature") from None
+        except InvalidKeyError:
+            raise TokenRejected("unusable key") from None
         except PyJWTError:
             raise TokenRejected("malformed") from None

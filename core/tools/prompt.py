@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from decimal import Decimal, InvalidOperation
 from typing import Literal, TypeVar
@@ -129,7 +129,7 @@ _Kind = Literal["country", "city", "industry"]
 
 
 def _phrase(text: str) -> tuple[str, ...]:
-    return tuple(t.key for t in _tokenize(text) if not t.numeric and t.raw not in "<>=-~")
+    return tuple(t.key for t in _tokenize(text) if not t.numeric and t.norm.isalnum())
 
 
 def _build_phrases() -> dict[tuple[str, ...], tuple[_Kind, str]]:
@@ -191,46 +191,48 @@ _STOPWORDS = _keys(
     "k thousand million"
 )
 
+
+def _phrase_table(spec: Iterable[tuple[str, V]]) -> dict[tuple[str, ...], V]:
+    """[("more than|over", v)] -> {("more", "than"): v, ("over",): v}, words compared by key."""
+    return {tuple(_key(w) for w in alt.split()): value for alts, value in spec for alt in alts.split("|")}
+
+
 # Comparators before a number: phrase -> (bound, offset added to the number).
 _MIN, _MAX = "min", "max"
-_COMPARATORS: dict[tuple[str, ...], tuple[str, int]] = {}
-for _text, _bound, _offset in (
-    ("more than|greater than|larger than|bigger than|over|above|exceeding|in excess of|>", _MIN, 1),
-    ("at least|no less than|no fewer than|not less than|minimum|minimum of|min|>=|from", _MIN, 0),
-    ("fewer than|less than|under|below|smaller than|lower than|<", _MAX, -1),
-    ("at most|up to|upto|no more than|not more than|maximum|maximum of|max|<=", _MAX, 0),
-):
-    for _alt in _text.split("|"):
-        _COMPARATORS[tuple(_key(w) for w in _alt.split())] = (_bound, _offset)
+_COMPARATORS = _phrase_table(
+    [
+        ("more than|greater than|larger than|bigger than|over|above|exceeding|in excess of|>", (_MIN, 1)),
+        ("at least|no less than|no fewer than|not less than|minimum|minimum of|min|>=|from", (_MIN, 0)),
+        ("fewer than|less than|under|below|smaller than|lower than|<", (_MAX, -1)),
+        ("at most|up to|upto|no more than|not more than|maximum|maximum of|max|<=", (_MAX, 0)),
+    ]
+)
 # After a number: "500 or more", "50 and under".
-_POSTFIX: dict[tuple[str, ...], tuple[str, int]] = {}
-for _text, _bound in (
-    ("or more|or above|and above|and up|or greater|plus", _MIN),
-    ("or fewer|or less|and under|and below|at most", _MAX),
-):
-    for _alt in _text.split("|"):
-        _POSTFIX[tuple(_key(w) for w in _alt.split())] = (_bound, 0)
+_POSTFIX = _phrase_table(
+    [
+        ("or more|or above|and above|and up|or greater|plus", (_MIN, 0)),
+        ("or fewer|or less|and under|and below|at most", (_MAX, 0)),
+    ]
+)
 _RANGE_JOINERS = frozenset({"and", "to", "-", "~", "through"})
 
-# Before a year: phrase -> kind of bound ("founded <phrase> 2015").
-_YEAR_PREPS: dict[tuple[str, ...], str] = {}
-for _text, _kind in (
-    ("after|post|later than|>", "after"),
-    ("since|from|starting|starting in|>=|in or after|no earlier than|not before", "since"),
-    ("before|prior to|pre|earlier than|<", "before"),
-    ("until|through|by|up to|<=|in or before|no later than|not after", "until"),
-    ("in|during|around|circa|in the year", "in"),
-):
-    for _alt in _text.split("|"):
-        _YEAR_PREPS[tuple(_key(w) for w in _alt.split())] = _kind
+# Before a year: phrase -> kind of bound ("founded <phrase> 2015"), see ``_year_bounds``.
+_YEAR_PREPS = _phrase_table(
+    [
+        ("after|post|later than|>", "after"),
+        ("since|from|starting|starting in|>=|in or after|no earlier than|not before", "since"),
+        ("before|prior to|pre|earlier than|<", "before"),
+        ("until|through|by|up to|<=|in or before|no later than|not after", "until"),
+        ("in|during|around|circa|in the year", "in"),
+    ]
+)
 # Without a "founded" word only these read as a founding date ("since 2015", "before 2000").
 _BARE_YEAR_PREPS = frozenset({("after",), ("post",), ("since",), ("before",), ("prior", "to"), ("pre",)})
 # ... and these when a decade follows ("in the 1990s").
 _BARE_DECADE_PREPS = frozenset({("in",), ("from",), ("since",), ("during",), ("after",), ("before",)})
-_YEAR_POSTFIX: dict[tuple[str, ...], str] = {}
-for _text, _kind in (("or later|and later|or after|onwards|onward", "since"), ("or earlier|or before", "until")):
-    for _alt in _text.split("|"):
-        _YEAR_POSTFIX[tuple(_key(w) for w in _alt.split())] = _kind
+_YEAR_POSTFIX = _phrase_table(
+    [("or later|and later|or after|onwards|onward", "since"), ("or earlier|or before", "until")]
+)
 _MAX_PHRASE_WORDS = max(len(k) for k in (*_COMPARATORS, *_POSTFIX, *_YEAR_PREPS, *_YEAR_POSTFIX))
 
 
@@ -397,6 +399,7 @@ class _Parser:
         j += self.key(j) in ("the", "-")  # "in the 1990s", "post-2015"
         decade = self.decade_at(j)
         if decade is not None and (anchored or phrase in _BARE_DECADE_PREPS or decade[2]):
+            kind = "in" if phrase == ("from",) else kind  # "companies from the 1990s" were founded in them
             self._years(*_year_bounds(kind, decade[0], decade[1]))
             return self.use(start, j + decade[3])
         year = self.year_at(j)

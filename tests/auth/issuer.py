@@ -8,7 +8,8 @@ certificate at ``/attacker/*`` (a test asserts that nothing ever fetched them).
 
 It signs with named keys: ``rs256``, ``ps256`` (an RSA key declared PS256), ``es256``
 (P-256), ``rsa-noalg`` (an RSA key published without ``alg``), and ``attacker`` (never
-published). It can rotate keys, go down (``"503"``, ``"garbage"``, ``"hang"``, or
+published). ``documents`` adds JSON routes (to serve another issuer's keys). It can rotate
+keys, go down (``"503"``, ``"garbage"``, ``"hang"``, or
 ``stop()`` for refused connections), and counts requests per endpoint.
 
     issuer = LocalIssuer().start()
@@ -135,6 +136,7 @@ class LocalIssuer:
         self.mode: Mode = "up"
         self.hang_s = 30.0
         self.discovery_issuer: str | None = None  # set to make discovery name another issuer
+        self.documents: dict[str, Callable[[], dict[str, Any]]] = {}  # extra JSON routes, e.g. another JWKS
         self.jwks_requests = 0
         self.discovery_requests = 0
         self.attacker_requests = 0
@@ -286,6 +288,8 @@ class LocalIssuer:
 
     async def _handle(self, request: Request) -> Response:
         path = "/" + request.path_params["path"]
+        if path in self.documents:
+            return await self._serve(self.documents[path])
         if path.startswith("/attacker/"):
             self.attacker_requests += 1
             if path.endswith("jwks"):
