@@ -99,7 +99,7 @@ def _serve_http(settings: Settings, args: argparse.Namespace) -> int:
     else:
         from uvicorn.supervisors import Multiprocess
 
-        Multiprocess(config, target=uvicorn.Server(config).run, sockets=[sock]).run()
+        Multiprocess(config, sockets=[sock]).run()
     return 0
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import math
+from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
@@ -172,13 +173,11 @@ def company_at(index: int) -> GeneratedCompany:
     industry: Industry = INDUSTRIES[_INDUSTRY_PICK[r]]
 
     h, r = divmod(h, 10_000)
-    band = next(k for k, cum in enumerate(_EMPLOYEE_CUM) if r < cum)
-    low, high, _ = _EMPLOYEE_BANDS[band]
+    low, high, _ = _EMPLOYEE_BANDS[bisect_right(_EMPLOYEE_CUM, r)]
     h, r = divmod(h, high - low + 1)
     employees = low + r
     h, r = divmod(h, 100)
-    band = next(k for k, cum in enumerate(_FOUNDED_CUM) if r < cum)
-    first, last, _ = _FOUNDED_BANDS[band]
+    first, last, _ = _FOUNDED_BANDS[bisect_right(_FOUNDED_CUM, r)]
     h, r = divmod(h, last - first + 1)
     founded = first + r
     if founded >= 2020 and employees > 1000:

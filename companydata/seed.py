@@ -51,20 +51,34 @@ def _remove_with_sidecars(path: Path) -> None:
         candidate.unlink(missing_ok=True)
 
 
+class StoreInUse(RuntimeError):
+    """The store being replaced is open in another process (a running server)."""
+
+
 def _settle_old_store(path: Path) -> None:
-    """Fold a leftover WAL into the old file first: a stale ``-wal`` must never be replayed onto the new one."""
+    """Fold the old store's WAL into it, so no stale ``-wal`` can ever be replayed onto the new file.
+
+    Refuses when another process has the old store open: replacing a file under
+    a running server would let its WAL corrupt the new one. (The last connection
+    to close removes the ``-wal`` file, so one that survives ours has other users.)
+    """
     if not path.exists():
         return
+    in_use = StoreInUse(f"{path} is in use; stop the server(s) using it, then seed again")
+    wal = path.with_name(path.name + "-wal")
     try:
-        conn = sqlite3.connect(path, isolation_level=None)
+        conn = sqlite3.connect(path, isolation_level=None, timeout=1.0)
         try:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            (busy, _, _) = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         finally:
             conn.close()
+    except sqlite3.OperationalError as err:
+        raise in_use from err
     except sqlite3.DatabaseError:
-        pass  # not a usable SQLite file: it is replaced anyway
-    for suffix in ("-wal", "-shm"):
-        path.with_name(path.name + suffix).unlink(missing_ok=True)
+        _remove_with_sidecars(path)  # not an SQLite file: nothing to keep
+        return
+    if busy or wal.exists():
+        raise in_use
 
 
 def _load(conn: sqlite3.Connection, n: int, bar: tqdm) -> None:
@@ -89,7 +103,7 @@ def seed_sqlite(path: Path, n: int, *, progress: bool = True) -> SeedReport:
     started = time.perf_counter()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # per process: two seeders never share one
     _remove_with_sidecars(tmp)
 
     conn = sqlite3.connect(tmp, isolation_level=None)
@@ -130,7 +144,11 @@ def seed_sqlite(path: Path, n: int, *, progress: bool = True) -> SeedReport:
         raise
     conn.close()
 
-    _settle_old_store(path)
+    try:
+        _settle_old_store(path)
+    except StoreInUse:
+        _remove_with_sidecars(tmp)
+        raise
     os.replace(tmp, path)
     return SeedReport(path, n, time.perf_counter() - started, path.stat().st_size)
 

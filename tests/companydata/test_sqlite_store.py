@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from companydata.generator import GeneratedCompany, generate_companies
-from companydata.seed import seed_sqlite, store_info
+from companydata.seed import StoreInUse, seed_sqlite, store_info
 from companydata.sqlite_store import SqliteStore, fts_match
 from core.errors import BackendError, BackendUnavailable, NotFound, ValidationFailed
 from core.model import CompanyFilters, CompanySummary, PageRequest
@@ -535,6 +535,24 @@ def test_seed_replaces_the_store_atomically(tmp_path: Path) -> None:
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     conn.close()
+
+
+def test_seed_refuses_to_replace_a_store_in_use(tmp_path: Path) -> None:
+    path = tmp_path / "store.sqlite"
+    seed_sqlite(path, 50, progress=False)
+
+    async def serve_while_seeding() -> None:
+        store = SqliteStore(path)
+        async with aclosing(store):
+            await store.create_collection(owner(), "Kept", None)
+            with pytest.raises(StoreInUse):
+                seed_sqlite(path, 20, progress=False)
+            assert (await store.get_company(company_id="cmp_00000049")).id == "cmp_00000049"  # still serving
+
+    anyio.run(serve_while_seeding)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["store.sqlite"]
+    seed_sqlite(path, 20, progress=False)
+    assert store_info(path) == 20
 
 
 def test_store_info_rejects_files_that_are_not_stores(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
@@ -79,3 +80,10 @@ async def test_startup_line_and_one_log_line_per_call(http_server: ServerProcess
             "result_count",
             "capped",
         } <= set(record)
+
+
+def test_sigterm_stops_the_server_cleanly(data_dir: Path) -> None:
+    server = start_server(data_dir)
+    # uvicorn drains, then re-raises the captured SIGTERM so the exit status says how the process ended
+    assert server.stop(timeout=15) in (0, -signal.SIGTERM)
+    assert "Traceback" not in "\n".join(server.log_lines())
