@@ -13,9 +13,8 @@ from core.errors import ConfigError
 
 def ensure_default_store(settings: Settings) -> None:
     """Build a default store on first start, telling the user what is happening."""
-    from companydata.seed import seed_sqlite
-
     from adapters.fake.main import DataDir
+    from companydata.seed import seed_sqlite
 
     data = DataDir(settings.data_dir)
     if data.store.exists():
@@ -32,9 +31,8 @@ def ensure_default_store(settings: Settings) -> None:
 
 
 def seed(args: argparse.Namespace) -> int:
-    from companydata.seed import seed_sqlite
-
     from adapters.fake.main import DataDir
+    from companydata.seed import seed_sqlite
 
     if args.companies < 1:
         raise ConfigError("--companies must be at least 1")

@@ -12,12 +12,11 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from companydata.sqlite_store import SqliteStore
-
 from adapters.fake.audit import JsonlAuditSink
 from adapters.fake.flags import JsonFileFlags
 from adapters.fake.metrics import PrometheusMetrics
 from adapters.ratelimit import LimitsRateLimiter
+from companydata.sqlite_store import SqliteStore
 from core.config import Settings
 from core.ports import Ports
 from core.runtime import Runtime
