@@ -5,11 +5,17 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
+from mcp.server.auth.provider import TokenVerifier
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import Mount
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Mount, Route
 
+from core.auth.resource_server import BearerGate, metadata_routes
+from core.auth.settings import dev_oidc_config, oidc_config
+from core.auth.verifier import OidcVerifier
 from core.config import Settings
 from core.errors import ConfigError
 from core.http import TrimMcpHeaderWhitespace, build_http_app
@@ -40,12 +46,54 @@ def create_server(settings: Settings, runtime: Runtime) -> CompanyMCPServer:
     return build_server(settings, runtime.ports, cursor_secret=runtime.cursor_secret, resolve_principal=resolve)
 
 
+MCP_PATHS = frozenset({"/mcp"})
+
+
+MCP_PATHS = frozenset({"/mcp"})
+
+
+@dataclass(frozen=True, slots=True)
+class TokenAuth:
+    verifier: OidcVerifier | TokenVerifier
+    issuer: str
+    routes: list[Route]
+
+
+def token_auth(settings: Settings, runtime: Runtime) -> TokenAuth | None:
+    """How bearer tokens are verified on HTTP: the adapter's own Authenticator, else by COMPANY_MCP_AUTH."""
+    mode = settings.effective_auth
+    if mode == "none":
+        return None
+    if runtime.ports.authenticator is not None and runtime.token_issuer:
+        return TokenAuth(runtime.ports.authenticator, runtime.token_issuer, [])
+    if mode == "oidc":
+        config = oidc_config(settings)
+        return TokenAuth(OidcVerifier(config), config.issuer, [])
+    from adapters.fake.dev_issuer import DevIssuer
+
+    dev = DevIssuer(settings.data_dir)
+    config = dev_oidc_config(settings)
+    discovery, jwks = dev.discovery(config.issuer), dev.jwks()
+    routes = [
+        Route("/.well-known/openid-configuration", lambda _: JSONResponse(discovery)),
+        Route("/.well-known/jwks.json", lambda _: JSONResponse(jwks)),
+    ]
+    return TokenAuth(OidcVerifier(config), config.issuer, routes)
+
+
 def create_http_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Starlette:
     """The ASGI app of one server process (uvicorn calls this factory in each worker)."""
     settings = settings or Settings()
     runtime = runtime or load_runtime(settings)
     server = create_server(settings, runtime)
     inner = build_http_app(server, settings, readiness=runtime.readiness, metrics_text=runtime.metrics_text)
+    auth = token_auth(settings, runtime)
+    routes: list[BaseRoute] = []
+    middleware = [Middleware(TrimMcpHeaderWhitespace)]
+    if auth is not None:
+        routes += metadata_routes(settings.public_url, auth.issuer) + auth.routes
+        gate = Middleware(BearerGate, verifier=auth.verifier, resource_url=settings.public_url, protected=MCP_PATHS)
+        middleware.append(gate)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -56,9 +104,9 @@ def create_http_app(settings: Settings | None = None, runtime: Runtime | None = 
             try:
                 yield
             finally:
+                if auth is not None and isinstance(auth.verifier, OidcVerifier):
+                    await auth.verifier.aclose()
                 if runtime.close is not None:
                     await runtime.close()
 
-    return Starlette(
-        routes=[Mount("/", app=inner)], lifespan=lifespan, middleware=[Middleware(TrimMcpHeaderWhitespace)]
-    )
+    return Starlette(routes=[*routes, Mount("/", app=inner)], lifespan=lifespan, middleware=middleware)

@@ -90,6 +90,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     call.add_argument("--data-dir", help="in-process: the data dir " + _env("DATA_DIR"))
 
+    token = commands.add_parser(
+        "token",
+        help="mint a local dev token",
+        description="Mint a token signed by the local dev issuer (COMPANY_MCP_AUTH=dev) for HTTP clients such as "
+        "MCP Inspector. The issuer is the server's origin and the audience its /mcp URL.",
+    )
+    token.add_argument("--sub", help="the token's subject (default: your user name)")
+    token.add_argument(
+        "--scopes", default="companies:read companies:write", help='space-separated scopes (default: "%(default)s")'
+    )
+    token.add_argument("--ttl", default="30d", help="lifetime such as 30d, 12h, 15m or seconds (default 30d)")
+    token.add_argument("--url", help="the server's MCP URL (default: from COMPANY_MCP_HOST/PORT/RESOURCE_URL)")
+    token.add_argument("--data-dir", help="where the dev issuer's key lives " + _env("DATA_DIR"))
+
     audit = commands.add_parser("audit", help="audit log tools", description="Audit log tools.")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True, parser_class=_Parser, metavar="ACTION")
     verify = audit_commands.add_parser(
@@ -117,6 +131,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from cli.call import call
 
             return call(args)
+        if args.command == "token":
+            from cli.token import mint_token
+
+            return mint_token(args)
         if args.command == "audit":
             from cli.audit import verify_audit
 

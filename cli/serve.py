@@ -21,7 +21,7 @@ def ready_line(settings: Settings, url: str | None) -> str:
     parts = [
         "company-mcp ready",
         f"adapter={settings.adapter}",
-        f"auth={settings.effective_auth if settings.transport == 'http' else 'none'}",
+        f"auth={settings.effective_auth}",
         f"mutations={str(settings.allow_mutations).lower()}",
         f"tools={len(all_tools())}",
         f"transport={settings.transport}",

@@ -50,6 +50,7 @@ _RANK = "bm25(companies_fts, 10.0, 4.0, 1.0, 2.0)"
 _MAX_QUERY_WORDS = 16
 _WINDOW_S = 24 * 3600
 _IN_CHUNK = 500
+_INT64_MAX = 2**63 - 1
 _WORD = re.compile(r"[^\W_]+")
 # Dropped from free text when other words remain: they match nearly every row and only slow ranking down.
 _STOPWORD_TEXT = (
@@ -100,9 +101,10 @@ def _token(after: str | None, kind: str) -> int:
     """Decode ``<kind><non-negative integer>``; anything else is a forged or foreign cursor."""
     if after is None:
         return 0
-    if len(after) < 2 or after[0] != kind or not after[1:].isascii() or not after[1:].isdigit() or len(after) > 20:
+    digits = after[1:]
+    if after[:1] != kind or not 1 <= len(digits) <= 12 or not digits.isascii() or not digits.isdigit():
         raise ValidationFailed("cursor", "The cursor is not valid for this request. Repeat the call without a cursor.")
-    return int(after[1:])
+    return int(digits)
 
 
 def fts_match(query: str | None, match: str) -> str | None:
@@ -137,7 +139,10 @@ def _filter_sql(filters: CompanyFilters) -> tuple[list[str], list[Any]]:
     ):
         if value is not None:
             clauses.append(clause)
-            params.append(value.strip() if isinstance(value, str) else value)
+            if isinstance(value, str):
+                params.append(value.strip())
+            else:  # SQLite integers are 64-bit; a bound beyond that means the same as the limit
+                params.append(max(min(value, _INT64_MAX), -_INT64_MAX))
     return clauses, params
 
 
@@ -228,6 +233,7 @@ class SqliteStore:
         limit = _limit(page)
         match = fts_match(filters.query, filters.match)
         clauses, params = _filter_sql(filters)
+        offset = 0
         if match is None:
             last_rid = _token(page.after, "k") if page.after is not None else -1
             where = " AND ".join([*clauses, "c.rid > ?"])

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 import platformdirs
 from pydantic import AliasChoices, Field, field_validator
@@ -82,6 +83,14 @@ class Settings(BaseSettings):
     seed_companies: int = Field(default=50_000, ge=1)
     discovery_delay_s: float = Field(default=3.0, ge=0)
     cursor_secret: str | None = None  # shared by every process serving one deployment
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None  # comma separated; default: the resource URL
+    oidc_jwks_url: str | None = None  # default: from the issuer's discovery document
+    oidc_profile: Literal["generic", "cognito", "entra", "google"] = "generic"
+    oidc_client_ids: str | None = None  # cognito: comma-separated app clients allowed to call
+    oidc_scope_prefix: str | None = None  # cognito: the resource server identifier prefixing scopes
+    oidc_claim_scopes: str | None = None  # google: JSON {"claim=value": ["companies:read", ...]}
+    oidc_leeway_s: float = Field(default=60.0, ge=0, le=60)
 
     @field_validator("data_dir", mode="after")
     @classmethod
@@ -90,9 +99,15 @@ class Settings(BaseSettings):
 
     @property
     def effective_auth(self) -> AuthMode:
-        if self.auth is not None:
-            return self.auth
-        return "none"
+        """stdio runs as the local user; HTTP verifies bearer tokens (dev tokens unless configured)."""
+        if self.transport == "stdio":
+            return "none"
+        return self.auth if self.auth is not None else "dev"
+
+    @property
+    def public_origin(self) -> str:
+        parts = urlsplit(self.public_url)
+        return f"{parts.scheme}://{parts.netloc}"
 
     @property
     def public_url(self) -> str:
@@ -117,6 +132,8 @@ class Settings(BaseSettings):
                 f"auth=none is only allowed on loopback, not on {self.host}: "
                 "set COMPANY_MCP_AUTH=dev or oidc, or bind to 127.0.0.1"
             )
+        if self.transport == "http" and self.effective_auth == "oidc" and not self.oidc_issuer:
+            raise ConfigError("COMPANY_MCP_AUTH=oidc needs COMPANY_MCP_OIDC_ISSUER (the token issuer's URL)")
         if self.workers > 1 and not self.redis_url:
             raise ConfigError(
                 f"--workers {self.workers} needs a shared rate-limit store: set COMPANY_MCP_REDIS_URL "

@@ -19,3 +19,4 @@ class Runtime:
     metrics_text: Callable[[], bytes] | None = None
     local_principal: Principal | None = None  # the caller when no token is required (stdio, auth=none)
     close: Callable[[], Awaitable[None]] | None = None
+    token_issuer: str | None = None  # with ports.authenticator: the issuer named in the resource metadata

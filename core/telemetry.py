@@ -44,7 +44,7 @@ def configure_logging(log_format: Literal["json", "text"] = "json", level: int =
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("mcp", "uvicorn", "uvicorn.access", "uvicorn.error", "httpx", "httpcore", "sse_starlette"):
+    for noisy in ("mcp", "uvicorn", "uvicorn.access", "uvicorn.error", "httpx", "httpx2", "httpcore", "httpcore2"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -8,7 +8,6 @@ Changing the order or content of these tuples changes the seeded data.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 
 
@@ -608,7 +607,7 @@ COUNTRIES: tuple[Country, ...] = (
     ),
 )
 
-# Other spellings of seeded cities (folded, see ``fold``) -> the stored spelling.
+# Other spellings of seeded cities (lowercase, diacritics stripped) -> the stored spelling.
 CITY_ALIASES: dict[str, str] = {
     "nyc": "New York",
     "new york city": "New York",
@@ -659,12 +658,6 @@ ISO_COUNTRY_CODES: frozenset[str] = frozenset(_ISO_CODES_TEXT.split())
 _INDUSTRY_BY_KEY = {ind.name.casefold(): ind for ind in INDUSTRIES}
 _COUNTRY_BY_CODE = {c.code: c for c in COUNTRIES}
 _CITY_COUNTRY = {city.casefold(): c.code for c in COUNTRIES for city in c.cities}
-
-
-def fold(text: str) -> str:
-    """Lowercase and strip diacritics ("Zürich" -> "zurich"), the form every lookup compares."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
 def is_country_code(code: str) -> bool:

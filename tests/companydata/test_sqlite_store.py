@@ -209,13 +209,27 @@ async def test_paging_walks_every_row_once(store: SqliteStore, limit: int) -> No
     assert [c.id for c in by_text[:100]] == [c.id for c in one_page.items[: len(by_text[:100])]]
 
 
-@pytest.mark.parametrize("after", ["", "x", "k", "k-1", "o1.5", "k\uff11\uff12", "o" + "9" * 30, "%6F10"])
+@pytest.mark.parametrize(
+    "after", ["", "x", "k", "k-1", "o1.5", "k\uff11\uff12", "o" + "9" * 19, "k" + "9" * 30, "%6F10"]
+)
 async def test_forged_cursor_is_a_validation_error(store: SqliteStore, after: str) -> None:
     async with aclosing(store):
         for filters in (CompanyFilters(), CompanyFilters(query="cloud")):
             with pytest.raises(ValidationFailed) as caught:
                 await store.search_companies(filters, PageRequest(limit=5, after=after))
             assert caught.value.field == "cursor"
+
+
+async def test_limits_and_list_cursors_are_checked(store: SqliteStore) -> None:
+    async with aclosing(store):
+        page = await store.search_companies(CompanyFilters(), PageRequest(limit=500))
+        assert len(page.items) == 100  # the hard cap, even if a caller forgot to clamp
+        with pytest.raises(ValidationFailed):
+            await store.search_companies(CompanyFilters(), PageRequest(limit=0))
+        with pytest.raises(ValidationFailed):
+            await store.list_collections(owner(), PageRequest(limit=5, after="k3"))
+        huge = await store.search_companies(CompanyFilters(min_employees=10**30), PageRequest(limit=5))
+        assert huge.items == []
 
 
 async def test_cursor_of_another_search_kind_is_refused(store: SqliteStore) -> None:

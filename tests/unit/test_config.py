@@ -18,7 +18,9 @@ def test_rate_limit_spec() -> None:
 def test_safe_defaults() -> None:
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     assert settings.allow_mutations is False
-    assert settings.host == "127.0.0.1" and settings.effective_auth == "none"
+    assert settings.host == "127.0.0.1"
+    assert settings.effective_auth == "dev"  # HTTP always verifies tokens unless told otherwise
+    assert Settings(transport="stdio").effective_auth == "none"  # stdio runs as the local user
 
 
 def test_allow_mutations_also_reads_the_seed_variable(monkeypatch: pytest.MonkeyPatch) -> None:
