@@ -32,7 +32,8 @@ def test_allow_mutations_also_reads_the_seed_variable(monkeypatch: pytest.Monkey
 @pytest.mark.parametrize(
     ("settings", "message"),
     [
-        ({"host": "0.0.0.0"}, "only allowed on loopback"),
+        ({"host": "0.0.0.0", "auth": "none"}, "only allowed on loopback"),
+        ({"auth": "oidc"}, "COMPANY_MCP_OIDC_ISSUER"),
         ({"host": "10.1.2.3", "auth": "none"}, "only allowed on loopback"),
         ({"workers": 2}, "COMPANY_MCP_REDIS_URL"),
     ],
