@@ -84,7 +84,7 @@ def build_in_process(data_dir: Path, **settings: Any):  # type: ignore[no-untype
     from cli.app import create_server, load_runtime
     from core.config import Settings
 
-    config = Settings(data_dir=data_dir, transport="stdio", discovery_delay_s=0.5, **settings)
+    config = Settings(**{"data_dir": data_dir, "transport": "stdio", "discovery_delay_s": 0.5, **settings})
     runtime = load_runtime(config)
     return create_server(config, runtime), runtime
 

@@ -87,3 +87,15 @@ def test_sigterm_stops_the_server_cleanly(data_dir: Path) -> None:
     # uvicorn drains, then re-raises the captured SIGTERM so the exit status says how the process ended
     assert server.stop(timeout=15) in (0, -signal.SIGTERM)
     assert "Traceback" not in "\n".join(server.log_lines())
+
+
+async def test_first_start_builds_a_default_store_and_says_so(tmp_path: Path) -> None:
+    empty = tmp_path / "fresh"
+    server = start_server(empty, seed_companies=500, log_dir=tmp_path)
+    try:
+        assert "building a default one with 500 companies" in "\n".join(server.log_lines())
+        async with Client(server.url) as client:
+            result = await client.call_tool("search_companies", {"limit": 100})
+            assert result.structured_content and len(result.structured_content["items"]) == 100
+    finally:
+        server.stop()
