@@ -28,6 +28,8 @@ def ready_line(settings: Settings, url: str | None) -> str:
     ]
     if url:
         parts.append(f"url={url}")
+        if settings.public_url != url:
+            parts.append(f"resource={settings.public_url}")
     return " ".join(parts)
 
 
@@ -93,7 +95,7 @@ def _serve_http(settings: Settings, args: argparse.Namespace) -> int:
         server_header=False,
     )
     export_to_environment(settings, {**overrides(args), "port": settings.port})
-    print(ready_line(settings, settings.public_url), file=sys.stderr, flush=True)
+    print(ready_line(settings, settings.bind_url), file=sys.stderr, flush=True)
     if settings.workers == 1:
         uvicorn.Server(config).run(sockets=[sock])
     else:

@@ -110,11 +110,14 @@ class Settings(BaseSettings):
         return f"{parts.scheme}://{parts.netloc}"
 
     @property
-    def public_url(self) -> str:
-        if self.resource_url:
-            return self.resource_url
+    def bind_url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}/mcp"
+
+    @property
+    def public_url(self) -> str:
+        """What clients call (the token audience): the resource URL behind a load balancer, else the bind URL."""
+        return self.resource_url or self.bind_url
 
     def rate_limit_rules(self) -> dict[str, RateLimitRule]:
         return parse_rate_limits(self.rate_limits)

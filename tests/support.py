@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import uvicorn
+
+from cli.app import create_http_app
+from core.config import Settings
+from core.runtime import Runtime
 
 SMALL_STORE_COMPANIES = 3_000
 READY_RE = re.compile(r"company-mcp ready .* url=(?P<url>\S+)")
@@ -24,6 +33,9 @@ def server_env(data_dir: Path, **settings: Any) -> dict[str, str]:
         {"COMPANY_MCP_DATA_DIR": str(data_dir), "COMPANY_MCP_AUTH": "none", "COMPANY_MCP_DISCOVERY_DELAY_S": "0.5"}
     )
     for key, value in settings.items():
+        if value is None:  # unset: the server's own default
+            env.pop(f"COMPANY_MCP_{key.upper()}", None)
+            continue
         env[f"COMPANY_MCP_{key.upper()}"] = str(value).lower() if isinstance(value, bool) else str(value)
     return env
 
@@ -65,7 +77,6 @@ def start_server(data_dir: Path, *extra_args: str, log_dir: Path | None = None, 
         stderr=handle,
         text=True,
     )
-    import time
 
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -109,3 +120,31 @@ def audit_records(data_dir: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text().splitlines() if line]
+
+
+class ThreadedServer:
+    def __init__(self, settings: Settings, runtime: Runtime) -> None:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        self.sock = sock
+        settings = settings.model_copy(update={"port": self.port})
+        app = create_http_app(settings, runtime)
+        self.server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="on", timeout_graceful_shutdown=10))
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> ThreadedServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(20)

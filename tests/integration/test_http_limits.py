@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,13 +11,12 @@ from typing import Any
 import anyio
 import httpx
 import pytest
-import uvicorn
 from mcp import Client
 
-from cli.app import create_http_app, load_runtime
+from cli.app import load_runtime
 from core.config import Settings
 from core.model import CompanyFilters, CompanySummary, Page, PageRequest
-from core.runtime import Runtime
+from tests.support import ThreadedServer
 from tests.tooling import error, ok
 
 pytestmark = pytest.mark.anyio
@@ -46,34 +43,6 @@ class SlowSearch:
     async def search_companies(self, filters: CompanyFilters, page: PageRequest) -> Page[CompanySummary]:
         await anyio.sleep(self.delay_s)
         return await self._inner.search_companies(filters, page)
-
-
-class ThreadedServer:
-    def __init__(self, settings: Settings, runtime: Runtime) -> None:
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        self.sock = sock
-        settings = settings.model_copy(update={"port": self.port})
-        app = create_http_app(settings, runtime)
-        self.server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="on", timeout_graceful_shutdown=10))
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> ThreadedServer:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(20)
 
 
 @pytest.fixture
