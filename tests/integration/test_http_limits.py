@@ -110,3 +110,11 @@ def test_health_readiness_and_metrics(slow_server: tuple[ThreadedServer, SlowSea
     (data_dir / "flags.json").write_text("{broken")
     not_ready = httpx.get(server.url + "/readyz")
     assert not_ready.status_code == 503 and not_ready.json()["checks"]["flags"].startswith("failed")
+
+
+def test_allowed_origins_are_configurable(data_dir: Path) -> None:
+    settings = Settings(data_dir=data_dir, auth="none", allowed_origins="https://app.example.com")
+    with ThreadedServer(settings, load_runtime(settings)) as server:
+        mine = httpx.post(server.url + "/mcp", json=INIT, headers={**HEADERS, "Origin": "https://app.example.com"})
+        other = httpx.post(server.url + "/mcp", json=INIT, headers={**HEADERS, "Origin": server.url})
+    assert (mine.status_code, other.status_code) == (200, 403)
