@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 NODE_TOOLS := tools/mcp/node_modules/.installed
 
-.PHONY: run test lint lock tools clean
+.PHONY: run test lint lock tools clean claude-config
 
 run: $(STAMP)
 	$(BIN)/company-mcp serve
@@ -37,6 +37,10 @@ lock:
 	.lock-venv/bin/pip install --quiet --upgrade pip && .lock-venv/bin/pip install --quiet ".[test]"
 	.lock-venv/bin/pip freeze --exclude company-mcp > requirements.lock
 	rm -rf .lock-venv
+
+# Prints a Claude Desktop config entry for this checkout (paste into claude_desktop_config.json).
+claude-config: $(STAMP)
+	@printf '{\n  "mcpServers": {\n    "company-data": {\n      "command": "%s",\n      "args": ["serve", "--transport", "stdio"]\n    }\n  }\n}\n' "$(abspath $(BIN))/company-mcp"
 
 clean:
 	rm -rf $(VENV) tools/mcp/node_modules
