@@ -140,6 +140,9 @@ class StaticJwks:
         return None
 
 
+_FIRST_RETRY_S = 0.25
+
+
 class RemoteJwks:
     """The issuer's key set over HTTP, cached, with rate-limited refreshes. The constructor does no I/O.
 
@@ -181,6 +184,7 @@ class RemoteJwks:
         self._keys: KeySet | None = None
         self._fetched_at = 0.0
         self._last_attempt: float | None = None
+        self._failures = 0
         self._lock = anyio.Lock()
 
     async def key_for(self, kid: str, alg: str) -> PyJWK | None:
@@ -205,7 +209,14 @@ class RemoteJwks:
         return keys is None or kid not in keys.kids or now - self._fetched_at > self._refresh_after_s
 
     def _may_fetch(self, now: float) -> bool:
-        return self._last_attempt is None or now - self._last_attempt >= self._refresh_interval_s
+        if self._last_attempt is None:
+            return True
+        interval = self._refresh_interval_s
+        if self._current(now) is None:
+            # Nothing to verify with: retry sooner, backing off, so a blip at start-up (the issuer, or in dev
+            # mode this very server, not answering yet) does not refuse every token for the whole interval.
+            interval = min(interval, _FIRST_RETRY_S * 2 ** max(0, self._failures - 1))
+        return now - self._last_attempt >= interval
 
     async def _refresh(self) -> None:
         async with self._lock:
@@ -218,7 +229,9 @@ class RemoteJwks:
                     keys = await self._fetch()
             except (JwksUnavailable, httpx.HTTPError, ValueError, TimeoutError, ConfigError) as exc:
                 log.warning("jwks fetch failed: %s", _describe(exc))
+                self._failures += 1
                 return
+            self._failures = 0
             self._keys = keys
             self._fetched_at = self._clock()
             log.info("jwks fetched: %d usable keys", len(keys.kids))

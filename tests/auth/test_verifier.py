@@ -855,3 +855,17 @@ def test_claim_scope_map_parsing() -> None:
     for bad in ["not json", "[1]", '{"hd": ["x"]}', '{"=x": ["x"]}', '{"hd=x": "companies:read"}', '{"hd=x": [1]}']:
         with pytest.raises(ConfigError):
             parse_claim_scopes(bad)
+
+
+async def test_an_issuer_down_at_start_up_is_retried_soon_not_after_the_full_interval(
+    verifier: OidcVerifier, local_issuer: LocalIssuer, clock: FakeClock
+) -> None:
+    """With no keys at all, retries back off from 0.25 s; a blip at start-up must not lock callers out for 30 s."""
+    local_issuer.go_down("503")
+    token = local_issuer.mint()
+    assert await verifier.verify_token(token) is None
+    local_issuer.come_up()
+    assert await verifier.verify_token(token) is None  # still inside the first back-off step
+    clock.advance(0.3)
+    assert await verifier.verify_token(token) is not None
+    assert local_issuer.jwks_requests == 1
