@@ -82,6 +82,8 @@ def bench_throughput(data: Path, store_path: Path, work: Path, quick: bool, redi
         server = start()
         token = mint_token(data, server.url) if name == "company-mcp" else None
         try:
+            # Warm up: every worker verifies its first token and fills its caches before we measure.
+            throughput.rate(server.url, "get_company", arguments, REVISIONS[0], token, max(clients), 1.0)
             for revision in REVISIONS:
                 for connections in clients:
                     result = throughput.rate(

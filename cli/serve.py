@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import socket
 import sys
+import threading
+import time
 
 import anyio
 import uvicorn
@@ -41,6 +43,24 @@ def _bind(host: str, port: int) -> socket.socket:
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock
+
+
+def _announce_when_healthy(settings: Settings, timeout_s: float = 120.0) -> None:
+    """Print the startup line once the server answers /healthz, so "ready" means ready (workers included)."""
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "") else settings.host.strip("[]")
+    host = "::1" if host == "::" else host
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, settings.port), timeout=1) as conn:
+                conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                if conn.recv(64).startswith(b"HTTP/1.1 200"):
+                    print(ready_line(settings, settings.bind_url), file=sys.stderr, flush=True)
+                    return
+        except OSError:
+            pass
+        time.sleep(0.02)
+    print("company-mcp: error: the server did not become healthy", file=sys.stderr, flush=True)
 
 
 def _loop() -> str:
@@ -95,7 +115,7 @@ def _serve_http(settings: Settings, args: argparse.Namespace) -> int:
         server_header=False,
     )
     export_to_environment(settings, {**overrides(args), "port": settings.port})
-    print(ready_line(settings, settings.bind_url), file=sys.stderr, flush=True)
+    threading.Thread(target=_announce_when_healthy, args=(settings,), daemon=True).start()
     if settings.workers == 1:
         uvicorn.Server(config).run(sockets=[sock])
     else:
