@@ -189,8 +189,12 @@ class RemoteJwks:
 
     async def key_for(self, kid: str, alg: str) -> PyJWK | None:
         now = self._clock()
-        if self._wants_fetch(kid, now) and self._may_fetch(now):
-            await self._refresh()
+        if self._wants_fetch(kid, now):
+            if self._may_fetch(now):
+                await self._refresh()
+            elif self._lock.locked():
+                async with self._lock:  # a fetch is under way: wait for its keys rather than refuse the token
+                    pass
         keys = self._current(self._clock())
         return keys.get(kid, alg) if keys is not None else None
 

@@ -857,6 +857,7 @@ def test_claim_scope_map_parsing() -> None:
             parse_claim_scopes(bad)
 
 
+@pytest.mark.anyio
 async def test_an_issuer_down_at_start_up_is_retried_soon_not_after_the_full_interval(
     verifier: OidcVerifier, local_issuer: LocalIssuer, clock: FakeClock
 ) -> None:
@@ -868,4 +869,22 @@ async def test_an_issuer_down_at_start_up_is_retried_soon_not_after_the_full_int
     assert await verifier.verify_token(token) is None  # still inside the first back-off step
     clock.advance(0.3)
     assert await verifier.verify_token(token) is not None
+    assert local_issuer.jwks_requests == 1
+
+
+@pytest.mark.anyio
+async def test_concurrent_first_tokens_wait_for_the_one_key_fetch(
+    verifier: OidcVerifier, local_issuer: LocalIssuer
+) -> None:
+    """A burst at start-up: every caller waits for the fetch under way instead of being refused."""
+    tokens = [local_issuer.mint(sub=f"user-{i}") for i in range(8)]
+    results: list[AccessToken | None] = []
+
+    async def verify(token: str) -> None:
+        results.append(await verifier.verify_token(token))
+
+    async with anyio.create_task_group() as tg:
+        for token in tokens:
+            tg.start_soon(verify, token)
+    assert all(result is not None for result in results) and len(results) == 8
     assert local_issuer.jwks_requests == 1
