@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 NODE_TOOLS := tools/mcp/node_modules/.installed
 
-.PHONY: run test lint lock tools clean claude-config
+.PHONY: run test lint lock tools clean claude-config bench
 
 run: $(STAMP)
 	$(BIN)/company-mcp serve
@@ -13,6 +13,10 @@ run: $(STAMP)
 test: $(STAMP) $(NODE_TOOLS)
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+# Benchmarks (bench/README.md): one run, every figure against a baseline measured in the same run.
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
