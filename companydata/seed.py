@@ -24,10 +24,13 @@ from companydata.sqlite_schema import (
     COMPANIES_FTS,
     COMPANIES_TABLE,
     COMPANY_INDEXES,
-    FTS_REBUILD,
+    FTS_BULK_LOAD,
+    FTS_INSERT,
+    FTS_OPTIMIZE,
     SCHEMA_VERSION,
     USER_TABLES,
 )
+from companydata.text import search_document
 
 _BATCH = 20_000
 _INSERT = "INSERT INTO companies VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -35,15 +38,23 @@ _INSERT = "INSERT INTO companies VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 @dataclass(frozen=True, slots=True)
 class SeedReport:
-    path: Path
+    """What a seeder built: ``path`` is the SQLite file (``None`` for PostgreSQL, where ``schema`` says where)."""
+
+    path: Path | None
     companies: int
     seconds: float
     size_bytes: int
+    schema: str | None = None
 
 
 def _rows(batch: list[GeneratedCompany], first: int) -> Iterator[tuple[object, ...]]:
     for offset, c in enumerate(batch):
         yield (first + offset, *c[:10], json.dumps(c.tags), c.updated_at)
+
+
+def _documents(batch: list[GeneratedCompany], first: int) -> Iterator[tuple[int, str]]:
+    for offset, c in enumerate(batch):
+        yield first + offset, search_document(c.name, c.domain, c.description, c.tags)
 
 
 def _remove_with_sidecars(path: Path) -> None:
@@ -86,6 +97,7 @@ def _load(conn: sqlite3.Connection, n: int, bar: tqdm) -> None:
     first = 0
     for batch in generate_batches(n, batch_size=_BATCH):
         conn.executemany(_INSERT, _rows(batch, first))
+        conn.executemany(FTS_INSERT, _documents(batch, first))
         first += len(batch)
         bar.update(len(batch))
     conn.execute("COMMIT")
@@ -119,15 +131,14 @@ def seed_sqlite(path: Path, n: int, *, progress: bool = True) -> SeedReport:
                 "PRAGMA cache_size = -262144",
                 COMPANIES_TABLE,
                 COMPANIES_FTS,
+                *FTS_BULK_LOAD,
                 *USER_TABLES,
             ),
         )
         with tqdm(total=n, file=sys.stderr, disable=not progress, unit=" companies", desc="seeding") as bar:
             _load(conn, n, bar)
             bar.set_description("indexing")
-            _run(conn, COMPANY_INDEXES)
-            bar.set_description("full-text index")
-            conn.execute(FTS_REBUILD)
+            _run(conn, (*COMPANY_INDEXES, *FTS_OPTIMIZE))
             conn.execute("ANALYZE")
             bar.set_description("done")
         _run(

@@ -3,14 +3,22 @@
 Companies are written only by the seeder, in id order, with ``rid`` equal to the
 generator index; so ``rid`` order is id order and the filter indexes (which
 carry the rowid implicitly) serve "filter, then order by id" without a sort.
+
+The full-text index is contentless: it holds the words of
+``companydata.text.search_document`` (the same document the PostgreSQL store
+indexes), keyed by ``rid``, and no copy of the text.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
+from companydata.text import search_document
+
 # Bump when the layout changes; ``store_info`` treats other versions as "no store".
-SCHEMA_VERSION = 1
+# 2: contentless FTS over the store-neutral search document; employee index descending (text-search order).
+SCHEMA_VERSION = 2
 
 COMPANIES_TABLE = """
 CREATE TABLE IF NOT EXISTS companies (
@@ -37,19 +45,30 @@ COMPANY_INDEXES = (
     "CREATE INDEX IF NOT EXISTS companies_industry ON companies (industry)",
     "CREATE INDEX IF NOT EXISTS companies_country ON companies (country)",
     "CREATE INDEX IF NOT EXISTS companies_city ON companies (city)",
-    "CREATE INDEX IF NOT EXISTS companies_employees ON companies (employee_count)",
+    # Descending, so with the implicit rowid it is the order of text searches: most employees first, then id.
+    "CREATE INDEX IF NOT EXISTS companies_employees_desc ON companies (employee_count DESC)",
     "CREATE INDEX IF NOT EXISTS companies_founded ON companies (founded_year)",
 )
 
-# External-content full-text index: the text lives once, in ``companies``.
+# Contentless (no text is stored twice) and without column sizes (they only serve bm25, which is not used).
 COMPANIES_FTS = """
 CREATE VIRTUAL TABLE IF NOT EXISTS companies_fts USING fts5 (
-    name, domain, description, tags,
-    content = 'companies', content_rowid = 'rid',
+    doc, content = '', columnsize = 0,
     tokenize = 'unicode61 remove_diacritics 2'
 )
 """
-FTS_REBUILD = "INSERT INTO companies_fts (companies_fts) VALUES ('rebuild')"
+FTS_INSERT = "INSERT INTO companies_fts (rowid, doc) VALUES (?, ?)"
+# A bulk load defers merging index segments (much faster), then merges them all into one (faster queries)
+# and puts the merge settings back to FTS5's defaults.
+FTS_BULK_LOAD = (
+    "INSERT INTO companies_fts (companies_fts, rank) VALUES ('automerge', 0)",
+    "INSERT INTO companies_fts (companies_fts, rank) VALUES ('crisismerge', 64)",
+)
+FTS_OPTIMIZE = (
+    "INSERT INTO companies_fts (companies_fts) VALUES ('optimize')",
+    "INSERT INTO companies_fts (companies_fts, rank) VALUES ('automerge', 4)",
+    "INSERT INTO companies_fts (companies_fts, rank) VALUES ('crisismerge', 16)",
+)
 
 # The user-owned tables: written by the store, concurrently, from several processes.
 USER_TABLES = (
@@ -91,6 +110,7 @@ USER_TABLES = (
     CREATE INDEX IF NOT EXISTS email_discovery_dedupe
         ON email_discovery_requests (owner, company_id, roles_key, requested_ts)
     """,
+    "CREATE INDEX IF NOT EXISTS email_discovery_expiry ON email_discovery_requests (requested_ts)",
 )
 
 
@@ -99,3 +119,16 @@ def create_all(conn: sqlite3.Connection) -> None:
     for statement in (COMPANIES_TABLE, *COMPANY_INDEXES, COMPANIES_FTS, *USER_TABLES):
         conn.execute(statement)
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def upgrade_from_v1(conn: sqlite3.Connection) -> None:
+    """Rebuild a version-1 store's full-text index and indexes in place; collections and requests are kept."""
+    conn.execute("DROP TABLE IF EXISTS companies_fts")
+    conn.execute("DROP INDEX IF EXISTS companies_employees")
+    create_all(conn)
+    for statement in FTS_BULK_LOAD:
+        conn.execute(statement)
+    rows = conn.execute("SELECT rid, name, domain, description, tags FROM companies")
+    conn.executemany(FTS_INSERT, ((r[0], search_document(r[1], r[2], r[3], json.loads(r[4]))) for r in rows))
+    for statement in FTS_OPTIMIZE:
+        conn.execute(statement)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import aclosing, closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import anyio
 import pytest
@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from companydata.generator import GeneratedCompany, generate_companies
 from companydata.seed import StoreInUse, seed_sqlite, store_info
 from companydata.sqlite_store import SqliteStore, fts_match
+from companydata.text import parse_query, search_document
 from core.errors import BackendError, BackendUnavailable, NotFound, ValidationFailed
 from core.model import CompanyFilters, CompanySummary, PageRequest
 from core.ports import Backend
@@ -67,8 +68,7 @@ async def walk(store: SqliteStore, filters: CompanyFilters, limit: int) -> list[
 
 
 def words(row: GeneratedCompany) -> set[str]:
-    text = " ".join((row.name, row.domain, row.description, " ".join(row.tags)))
-    return {w.lower() for w in re.findall(r"[^\W_]+", text)}
+    return set(search_document(row.name, row.domain, row.description, row.tags).split())
 
 
 def has_word(row_words: set[str], prefix: str) -> bool:
@@ -156,12 +156,26 @@ async def test_words_match_as_prefixes(store: SqliteStore) -> None:
     assert [c.id for c in exact.items] == [target.id]
 
 
-async def test_name_matches_rank_before_description_matches(store: SqliteStore) -> None:
+async def test_text_matches_rank_by_employees_then_id(store: SqliteStore) -> None:
     async with aclosing(store):
-        page = await store.search_companies(CompanyFilters(query="therapeutics"), PageRequest(limit=100))
-    in_name = ["therapeutics" in c.name.lower() for c in page.items]
-    assert any(in_name) and not all(in_name)
-    assert in_name == sorted(in_name, reverse=True)  # every name match comes first
+        got = await walk(store, CompanyFilters(query="therapeutics"), limit=100)
+    want = sorted(
+        (r for r in ROWS if has_word(words(r), "therapeutics")), key=lambda r: (-r.employee_count, r.id)
+    )
+    assert len(want) > 1 and [c.id for c in got] == [r.id for r in want]
+
+
+async def test_any_ranks_by_terms_matched_then_employees_then_id(store: SqliteStore) -> None:
+    terms = ["cloud", "payment", "bank"]
+    async with aclosing(store):
+        got = await walk(store, CompanyFilters(query=" ".join(terms), match="any"), limit=100)
+
+    def hits(r: GeneratedCompany) -> int:
+        return sum(has_word(words(r), t) for t in terms)
+
+    want = sorted((r for r in ROWS if hits(r)), key=lambda r: (-hits(r), -r.employee_count, r.id))
+    assert {hits(r) for r in want} >= {1, 2}
+    assert [c.id for c in got] == [r.id for r in want]
 
 
 async def test_text_search_combines_with_filters(store: SqliteStore) -> None:
@@ -181,13 +195,15 @@ async def test_hostile_query_text_is_just_words(store: SqliteStore, text: str) -
 
 @settings(max_examples=300, deadline=None)
 @given(text=st.text(), match=st.sampled_from(["all", "any"]))
-def test_any_text_makes_a_valid_full_text_query(seeded_path: Path, text: str, match: str) -> None:
-    expression = fts_match(text, match)
-    if expression is None:
+def test_any_text_makes_a_valid_full_text_query(seeded_path: Path, text: str, match: Literal["all", "any"]) -> None:
+    query = parse_query(text, match)
+    if query is None:
         assert not re.search(r"[^\W_]", text)
         return
+    if query.matches_nothing:
+        return
     with closing(sqlite3.connect(seeded_path)) as conn:
-        conn.execute("SELECT count(*) FROM companies_fts WHERE companies_fts MATCH ?", (expression,)).fetchone()
+        conn.execute("SELECT count(*) FROM companies_fts WHERE companies_fts MATCH ?", (fts_match(query),)).fetchone()
 
 
 async def test_query_without_words_is_a_filter_only_search(store: SqliteStore) -> None:
