@@ -30,7 +30,15 @@ def load_runtime(settings: Settings) -> Runtime:
         from adapters.fake.main import build_fake_runtime
 
         return build_fake_runtime(settings)
-    raise ConfigError(f"adapter {settings.adapter!r} is not available in this build yet; use --adapter fake")
+    if settings.adapter == "graphql":
+        from adapters.graphql.main import build_graphql_runtime
+
+        return build_graphql_runtime(settings)
+    if settings.adapter == "aws":
+        from adapters.aws.main import build_aws_runtime
+
+        return build_aws_runtime(settings)
+    raise ConfigError(f"adapter {settings.adapter!r} is not available in this build yet; use fake, graphql or aws")
 
 
 def principal_resolver(settings: Settings, runtime: Runtime) -> Callable[[], Principal | None]:
