@@ -1,0 +1,77 @@
+"""The company API's errors: four codes, and the one place core errors are mapped to them.
+
+::
+
+    ApiError(code, message, field)
+    ├── NOT_FOUND ... core NotFound (another owner's id answers the same)
+    ├── VALIDATION .. core ValidationFailed, invalid arguments (with ``field``)
+    ├── FORBIDDEN ... no or invalid end-user principal for an owner-scoped operation
+    └── INTERNAL .... everything else (BackendUnavailable, BackendError, bugs): a generic message;
+                      the exception is logged here, server-side, and never sent
+
+Pure Python (no GraphQL import): the AppSync Lambda path uses it too.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Literal
+
+from pydantic import BaseModel, ValidationError
+
+from core.errors import CoreError, Forbidden, NotFound, Unauthorized, ValidationFailed
+
+log = logging.getLogger("companydata.api")
+
+ErrorCode = Literal["NOT_FOUND", "VALIDATION", "FORBIDDEN", "INTERNAL"]
+ERROR_CODES: frozenset[str] = frozenset({"NOT_FOUND", "VALIDATION", "FORBIDDEN", "INTERNAL"})
+INTERNAL_MESSAGE = "The company API could not answer this request. Try again later."
+
+
+class ApiError(Exception):
+    """An error a caller of the API sees: ``extensions.code`` and, for VALIDATION, ``extensions.field``."""
+
+    def __init__(self, code: ErrorCode, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code: ErrorCode = code
+        self.message = message
+        self.field = field
+
+    def extensions(self) -> dict[str, Any]:
+        if self.field is None:
+            return {"code": self.code}
+        return {"code": self.code, "field": self.field}
+
+
+def from_exception(exc: Exception, *, operation: str) -> ApiError:
+    """The caller's view of ``exc``. Unexpected failures are logged with their traceback and hidden."""
+    if isinstance(exc, ApiError):
+        return exc
+    if isinstance(exc, ValidationFailed):
+        return ApiError("VALIDATION", exc.message, exc.field)
+    if isinstance(exc, NotFound):
+        return ApiError("NOT_FOUND", exc.message)
+    if isinstance(exc, Forbidden | Unauthorized):
+        return ApiError("FORBIDDEN", exc.message)
+    # BackendUnavailable / BackendError / anything else: their text may hold SQL, paths or hosts.
+    kind = exc.type if isinstance(exc, CoreError) else type(exc).__name__
+    log.error("company-api %s failed (%s)", operation, kind, exc_info=exc)
+    return ApiError("INTERNAL", INTERNAL_MESSAGE)
+
+
+def invalid_arguments(model: type[BaseModel], exc: ValidationError) -> ApiError:
+    """The first problem, naming the field, worded as the MCP tools word it.
+
+    Mirrors ``core.guards.validation.validation_error``; not imported from there because that module pulls in
+    the MCP SDK (about 0.6 s), which an AppSync Lambda resolver should not pay on a cold start.
+    A test keeps the two in step.
+    """
+    error = exc.errors(include_url=False)[0]
+    field = ".".join(str(part) for part in error["loc"]) or "arguments"
+    if error["type"] == "extra_forbidden":
+        accepted = ", ".join(model.model_fields)
+        return ApiError("VALIDATION", f"Unknown argument '{field}'. This tool accepts: {accepted}.", field)
+    if error["type"] == "missing":
+        return ApiError("VALIDATION", f"Missing required argument '{field}'.", field)
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return ApiError("VALIDATION", f"Invalid value for '{field}': {message}.", field)

@@ -1,0 +1,127 @@
+"""Fixtures: the reference API under real uvicorn over a seeded store: SQLite always, PostgreSQL when it answers.
+
+PostgreSQL (``postgresql://postgres@127.0.0.1:5432/test``, or ``COMPANY_API_TEST_POSTGRES_DSN``) is seeded into
+a schema of its own, dropped at the end. Unavailable, its tests are skipped locally and fail when ``CI=true``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from companydata.api.identity import AllowLoopback
+from companydata.api.server import create_api_app
+from companydata.seed import seed_sqlite
+from companydata.sqlite_store import SqliteStore
+from core.ports import Backend
+
+from .support import ApiClient, LiveServer
+
+API_STORE_SIZE = 2_000
+POSTGRES_DSN = os.environ.get("COMPANY_API_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI") == "true"
+STORE_KINDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def api_store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Shared by the API tests; each test writes only as its own principals, so they do not interfere."""
+    path = tmp_path_factory.mktemp("api-store") / "companies.sqlite"
+    seed_sqlite(path, API_STORE_SIZE, progress=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def sqlite_api(api_store_path: Path) -> Iterator[LiveServer]:
+    app = create_api_app(SqliteStore(api_store_path, discovery_delay_s=0), service_auth=AllowLoopback())
+    with LiveServer(app) as server:
+        yield server
+
+
+@pytest.fixture
+async def api(sqlite_api: LiveServer) -> AsyncIterator[ApiClient]:
+    async with httpx.AsyncClient(timeout=30) as http:
+        yield ApiClient(http, sqlite_api.url)
+
+
+@pytest.fixture
+def alice() -> str:
+    return f"https://issuer.test|alice-{uuid.uuid4()}"
+
+
+@pytest.fixture
+def bob() -> str:
+    return f"https://issuer.test|bob-{uuid.uuid4()}"
+
+
+def _unavailable(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"PostgreSQL is required in CI: {reason}")
+    pytest.skip(f"PostgreSQL unavailable: {reason}")
+
+
+@pytest.fixture(scope="session")
+def postgres_schema() -> Iterator[str]:
+    """A schema of our own, seeded with the same companies as the SQLite store."""
+    try:
+        psycopg = importlib.import_module("psycopg")
+        seed = importlib.import_module("companydata.postgres_seed")
+        schema_tools = importlib.import_module("companydata.postgres_schema")
+    except ImportError as exc:
+        _unavailable(f"cannot import the PostgreSQL store ({exc})")
+    schema = f"api_test_{uuid.uuid4().hex[:12]}"
+    try:
+        seed.seed_postgres(POSTGRES_DSN, API_STORE_SIZE, schema=schema, progress=False)
+    except psycopg.OperationalError as exc:
+        _unavailable(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    try:
+        yield schema
+    finally:
+        with psycopg.connect(POSTGRES_DSN, autocommit=True) as conn:
+            schema_tools.drop_schema(conn, schema)
+
+
+def postgres_store(schema: str, **options: Any) -> Backend:
+    module = importlib.import_module("companydata.postgres_store")
+    store: Backend = module.PostgresStore(POSTGRES_DSN, schema=schema, **options)
+    return store
+
+
+@pytest.fixture(scope="session")
+def postgresql_api(postgres_schema: str) -> Iterator[LiveServer]:
+    app = create_api_app(postgres_store(postgres_schema, discovery_delay_s=0), service_auth=AllowLoopback())
+    with LiveServer(app) as server:
+        yield server
+
+
+@pytest.fixture(params=STORE_KINDS)
+def store_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def any_api(store_kind: str, request: pytest.FixtureRequest) -> AsyncIterator[ApiClient]:
+    """The API over each store kind in turn (``sqlite_api`` / ``postgresql_api``)."""
+    server: LiveServer = request.getfixturevalue(f"{store_kind}_api")
+    async with httpx.AsyncClient(timeout=30) as http:
+        yield ApiClient(http, server.url)
+
+
+@pytest.fixture
+async def any_store(store_kind: str, request: pytest.FixtureRequest, api_store_path: Path) -> AsyncIterator[Backend]:
+    """The store behind ``any_api``, read directly: what the API should answer."""
+    if store_kind == "sqlite":
+        direct: Backend = SqliteStore(api_store_path)
+    else:
+        direct = postgres_store(request.getfixturevalue("postgres_schema"), migrate=False)
+    try:
+        yield direct
+    finally:
+        await direct.aclose()

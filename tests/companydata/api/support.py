@@ -1,0 +1,142 @@
+"""Helpers for the company API tests: a real uvicorn server in a thread, a small GraphQL client, documents."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import uvicorn
+from starlette.applications import Starlette
+
+SUMMARY = "id name domain industry country city employee_count founded_year"
+COMPANY = f"{SUMMARY} description website tags updated_at"
+COLLECTION = "id name description size created_at"
+DISCOVERY = "request_id company_id roles status requested_at completed_at results { email role confidence synthetic }"
+
+# Every operation, selecting every field, so a result can be compared with the resolver's dict as a whole.
+DOCUMENTS: dict[str, str] = {
+    "search_companies": (
+        "query Search($query: String, $industry: String, $country: String, $city: String, $min_employees: Int, "
+        "$max_employees: Int, $founded_after: Int, $founded_before: Int, $match: MatchMode, $limit: Int, "
+        "$cursor: String) { search_companies(query: $query, industry: $industry, country: $country, city: $city, "
+        "min_employees: $min_employees, max_employees: $max_employees, founded_after: $founded_after, "
+        "founded_before: $founded_before, match: $match, limit: $limit, cursor: $cursor) "
+        f"{{ items {{ {SUMMARY} }} next_cursor capped }} }}"
+    ),
+    "get_company": (
+        f"query Get($company_id: ID, $domain: String) {{ get_company(company_id: $company_id, domain: $domain) "
+        f"{{ {COMPANY} }} }}"
+    ),
+    "ai_search": (
+        "query Ai($prompt: String!, $limit: Int) { ai_search(prompt: $prompt, limit: $limit) "
+        f"{{ items {{ {SUMMARY} }} understood {{ query industry country city min_employees max_employees "
+        "founded_after founded_before } capped } }"
+    ),
+    "list_collections": (
+        "query List($limit: Int, $cursor: String) { list_collections(limit: $limit, cursor: $cursor) "
+        f"{{ items {{ {COLLECTION} }} next_cursor capped }} }}"
+    ),
+    "get_collection": (
+        "query GetCollection($collection_id: ID!, $limit: Int, $cursor: String) { get_collection("
+        "collection_id: $collection_id, limit: $limit, cursor: $cursor) "
+        f"{{ collection {{ {COLLECTION} }} items {{ {SUMMARY} }} next_cursor capped }} }}"
+    ),
+    "get_email_discovery": (
+        f"query GetDiscovery($request_id: ID!) {{ get_email_discovery(request_id: $request_id) {{ {DISCOVERY} }} }}"
+    ),
+    "create_collection": (
+        "mutation Create($name: String!, $description: String) { create_collection(name: $name, "
+        f"description: $description) {{ collection {{ {COLLECTION} }} created }} }}"
+    ),
+    "add_to_collection": (
+        "mutation Add($collection_id: ID!, $company_ids: [ID!]!) { add_to_collection(collection_id: $collection_id, "
+        "company_ids: $company_ids) { collection_id added already_present size } }"
+    ),
+    "request_email_discovery": (
+        "mutation Request($company_id: ID!, $roles: [String!]) { request_email_discovery(company_id: $company_id, "
+        "roles: $roles) { request_id status created } }"
+    ),
+}
+
+
+class LiveServer:
+    """``app`` under real uvicorn on a free loopback port, in a background thread (HTTPX's ``serve_in_thread``)."""
+
+    def __init__(self, app: Starlette) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        config = uvicorn.Config(app, log_config=None, lifespan="on", access_log=False, proxy_headers=False)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/graphql"
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            assert self.thread.is_alive(), "server failed to start"
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(20)
+
+
+@dataclass
+class Answer:
+    status: int
+    body: dict[str, Any]
+    headers: httpx.Headers = field(default_factory=httpx.Headers)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        assert self.status == 200, self.body
+        assert "errors" not in self.body, self.body
+        return self.body["data"]
+
+    @property
+    def error(self) -> dict[str, Any]:
+        assert self.body.get("errors"), self.body
+        return self.body["errors"][0]
+
+    @property
+    def code(self) -> str:
+        return str(self.error["extensions"]["code"])
+
+
+class ApiClient:
+    """Posts GraphQL documents to one server, optionally as an end user (the X-Company-Principal header)."""
+
+    def __init__(self, http: httpx.AsyncClient, url: str) -> None:
+        self.http = http
+        self.url = url
+
+    async def post(self, query: str, variables: dict[str, Any] | None = None, **kwargs: Any) -> Answer:
+        principal = kwargs.pop("principal", None)
+        headers = dict(kwargs.pop("headers", None) or {})
+        if principal is not None:
+            headers["x-company-principal"] = principal
+        body = {"query": query, "variables": variables or {}}
+        response = await self.http.post(self.url, json=body, headers=headers, **kwargs)
+        return Answer(response.status_code, response.json(), response.headers)
+
+    async def op(self, operation: str, principal: str | None = None, **variables: Any) -> Answer:
+        return await self.post(DOCUMENTS[operation], variables, principal=principal)
+
+    async def call(self, operation: str, principal: str | None = None, **variables: Any) -> dict[str, Any]:
+        """The operation's result (its one root field), asserting success."""
+        return (await self.op(operation, principal, **variables)).data[operation]

@@ -1,0 +1,106 @@
+"""The SDL passes the AppSync and contract check; bad SDL snippets are rejected with a reason."""
+
+from __future__ import annotations
+
+import pytest
+
+from companydata.api.appsync_check import check_sdl, main
+from companydata.api.schema import build_schema, load_sdl
+
+
+def test_the_real_sdl_passes() -> None:
+    assert check_sdl(load_sdl()) == []
+    assert main([]) == 0
+    build_schema()  # and the reference server can execute it
+
+
+def _with(extra: str, sdl: str | None = None) -> list[str]:
+    return check_sdl((sdl or load_sdl()) + "\n" + extra)
+
+
+@pytest.mark.parametrize(
+    ("snippet", "expected"),
+    [
+        ("scalar Money", "scalar Money: AppSync does not support user-defined scalars"),
+        ("scalar AWSDateTime", "scalar AWSDateTime: AppSync does not support user-defined scalars"),
+        ("type Price { amount: Money }", "unknown type Money"),
+        ("directive @cached(ttl: Int) on FIELD_DEFINITION", "directive @cached: AppSync does not support custom"),
+        ("type Price { amount: Int @cached }", "directive @cached: not one AppSync knows"),
+        ("type AWSPrice { amount: Int }", "type AWSPrice: the AWS prefix is reserved"),
+        (
+            "type Subscription { collection_created: Collection }",
+            "Subscription.collection_created: a subscription needs @aws_subscribe",
+        ),
+        (
+            'type Subscription { x: Collection @aws_subscribe(mutations: ["drop_collection"]) }',
+            "names unknown mutation drop_collection",
+        ),
+        ("type Subscription { x: Collection @aws_subscribe(topic: 1) }", "must name at least one mutation"),
+        ('type Subscription { x: Collection @aws_subscribe(mutations: ["create_collection"], topic: 1) }', "topic"),
+        ("interface Named { name: String! }\ntype Tag implements Named { id: ID }", "not a valid schema"),
+    ],
+)
+def test_appsync_refusals(snippet: str, expected: str) -> None:
+    problems = _with(snippet)
+    assert any(expected in problem for problem in problems), problems
+
+
+def test_appsync_accepts_its_own_directives_interfaces_unions_and_subscriptions() -> None:
+    fine = """
+    interface Named { name: String! }
+    type Tag implements Named { name: String! }
+    union Found = Tag | Collection
+    type Subscription {
+      collection_created: CreateCollectionResult @aws_subscribe(mutations: ["create_collection"]) @aws_iam
+    }
+    type Audit @aws_iam @aws_cognito_user_pools(cognito_groups: ["admins"]) {
+      at: AWSTimestamp
+      by: AWSEmail @deprecated(reason: "use who")
+      who: AWSJSON @aws_api_key @aws_oidc @aws_lambda
+    }
+    """
+    assert _with(fine) == []
+
+
+def test_unparseable_sdl() -> None:
+    assert check_sdl("type Query {")[0].startswith("the SDL does not parse")
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (("  get_email_discovery(request_id: ID!): EmailDiscovery!\n", ""), "tool get_email_discovery: no Query"),
+        (
+            ("type Query {\n", "type Query {\n  delete_everything: Boolean\n"),
+            "Query.delete_everything: not one of the nine tools",
+        ),
+        (
+            ("  create_collection(name: String!, description: String): CreateCollectionResult!\n", ""),
+            "tool create_collection: no Query or Mutation field",
+        ),
+        (("ai_search(prompt: String!, limit: Int)", "ai_search(prompt: String!)"), "Query.ai_search arguments"),
+        (
+            ("  founded_year: Int!\n}\n\ntype Company", "  founded_year: Int!\n  score: Float\n}\n\ntype Company"),
+            "fields",
+        ),
+        (("  size: Int!\n  created_at", "  size: Int\n  created_at"), "Collection"),
+        (
+            (
+                "  next_cursor: String\n  capped: Boolean!\n}\n\ntype Understood",
+                "  capped: Boolean!\n}\n\ntype Understood",
+            ),
+            "CompanyPage",
+        ),
+    ],
+)
+def test_contract_mismatches(edit: tuple[str, str], expected: str) -> None:
+    sdl = load_sdl()
+    assert edit[0] in sdl, "the test's edit must apply to the SDL"
+    problems = check_sdl(sdl.replace(edit[0], edit[1], 1))
+    assert any(expected in problem for problem in problems), problems
+
+
+def test_a_read_tool_on_mutation_is_refused() -> None:
+    sdl = load_sdl().replace("  get_company(company_id: ID, domain: String): Company!\n", "", 1)
+    sdl = sdl.replace("type Mutation {\n", "type Mutation {\n  get_company(company_id: ID, domain: String): Company!\n")
+    assert any("read tool belongs on Query" in p for p in check_sdl(sdl))
