@@ -62,7 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
         "seed", help="build a deterministic company store", description="Build a deterministic company store."
     )
     seed.add_argument("--companies", type=int, default=50_000, help="number of companies (default 50000)")
-    seed.add_argument("--store", default="sqlite", help="'sqlite' (the data dir's store) (default sqlite)")
+    seed.add_argument(
+        "--store", default="sqlite", help="'sqlite' (the data dir's store) or a postgresql:// URL (default sqlite)"
+    )
+    seed.add_argument("--schema", default="public", help="PostgreSQL schema (default public)")
     seed.add_argument("--data-dir", help="where the sqlite store lives " + _env("DATA_DIR"))
     seed.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -89,6 +92,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="in-process: allow writes (same as the serve option)",
     )
     call.add_argument("--data-dir", help="in-process: the data dir " + _env("DATA_DIR"))
+
+    api = commands.add_parser(
+        "api",
+        help="run the reference company GraphQL API",
+        description="Run the company GraphQL API (the one every cloud deploys) at http://HOST:PORT/graphql.",
+    )
+    api.add_argument(
+        "--store", default="sqlite", help="'sqlite' (the data dir's store), a store file, or postgresql://..."
+    )
+    api.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    api.add_argument("--port", type=int, default=8001, help="port; 0 picks a free one (default 8001)")
+    api.add_argument(
+        "--auth",
+        choices=["loopback", "shared-secret", "platform"],
+        default="loopback",
+        help="how callers are verified: loopback only (default), an HMAC shared secret from "
+        "COMPANY_API_SHARED_SECRET, or the platform in front (IAM, Easy Auth)",
+    )
+    api.add_argument("--data-dir", help="where the sqlite store lives " + _env("DATA_DIR"))
+
+    migrate = commands.add_parser(
+        "migrate", help="create or upgrade the PostgreSQL schema", description="Apply the store's migrations."
+    )
+    migrate.add_argument("--store", required=True, help="postgresql:// URL")
+    migrate.add_argument("--schema", default="public", help="PostgreSQL schema (default public)")
 
     token = commands.add_parser(
         "token",
@@ -131,6 +159,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from cli.call import call
 
             return call(args)
+        if args.command in ("api", "migrate"):
+            from cli import api as api_command
+
+            return api_command.api(args) if args.command == "api" else api_command.migrate(args)
         if args.command == "token":
             from cli.token import mint_token
 

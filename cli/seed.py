@@ -36,8 +36,17 @@ def seed(args: argparse.Namespace) -> int:
 
     if args.companies < 1:
         raise ConfigError("--companies must be at least 1")
+    if args.store.startswith(("postgresql://", "postgres://")):
+        from companydata.postgres_seed import seed_postgres
+
+        report = seed_postgres(args.store, args.companies, schema=args.schema, progress=not args.quiet)
+        print(
+            f"seeded {args.companies:,} companies into PostgreSQL schema {args.schema!r} in {report.seconds:.1f} s",
+            file=sys.stderr,
+        )
+        return 0
     if args.store != "sqlite":
-        raise ConfigError(f"--store {args.store!r} is not supported yet; use sqlite")
+        raise ConfigError(f"--store {args.store!r}: use sqlite or a postgresql:// URL")
     settings = settings_from(args)
     data = DataDir(settings.data_dir)
     data.ensure()

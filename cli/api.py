@@ -1,0 +1,40 @@
+"""``company-mcp api``: run the reference company GraphQL API locally (and ``migrate`` its PostgreSQL schema)."""
+
+from __future__ import annotations
+
+import argparse
+
+from cli.options import settings_from
+from cli.seed import ensure_default_store
+from core.errors import ConfigError
+from core.telemetry import configure_logging
+
+
+def store_spec(args: argparse.Namespace) -> str:
+    """``sqlite`` (the data dir's store, built on first use), a store file, or a postgresql:// URL."""
+    from adapters.fake.main import DataDir
+
+    if args.store == "sqlite":
+        settings = settings_from(args)
+        ensure_default_store(settings)
+        return f"sqlite:{DataDir(settings.data_dir).store}"
+    return str(args.store)
+
+
+def api(args: argparse.Namespace) -> int:
+    from companydata.api.__main__ import service_auth_from
+    from companydata.api.run import run_api
+
+    configure_logging(settings_from(args).log_format)
+    run_api(store_spec(args), host=args.host, port=args.port, service_auth=service_auth_from(args.auth, None))
+    return 0
+
+
+def migrate(args: argparse.Namespace) -> int:
+    from companydata.postgres_schema import migrate_postgres
+
+    if not args.store.startswith(("postgresql://", "postgres://")):
+        raise ConfigError("--store must be a postgresql:// URL (the SQLite store migrates itself)")
+    applied = migrate_postgres(args.store, args.schema)
+    print(f"schema {args.schema!r} is at migration {max(applied) if applied else 0} ({len(applied)} applied)")
+    return 0
