@@ -1,0 +1,1 @@
+"""The AWS adapter: AppSync (IAM-signed calls) behind the GraphQL adapter."""

@@ -1,0 +1,1 @@
+"""The GCP adapter: the company API on Cloud Run, called with Google-signed ID tokens."""
