@@ -22,9 +22,20 @@ from core.http import TrimMcpHeaderWhitespace, build_http_app
 from core.model import Principal
 from core.runtime import Runtime
 from core.server import CompanyMCPServer, build_server, principal_from_token
+from core.shadow import shadow_running
 
 
 def load_runtime(settings: Settings) -> Runtime:
+    """The adapter's runtime, with reads mirrored to a second API when shadow mode is on."""
+    runtime = _adapter_runtime(settings)
+    if settings.shadow_graphql_url:
+        from adapters.graphql.shadow import wrap_with_shadow
+
+        runtime = wrap_with_shadow(runtime, settings)
+    return runtime
+
+
+def _adapter_runtime(settings: Settings) -> Runtime:
     """Pick the adapter; each import happens only when chosen, so no cloud SDK loads for the fake one."""
     if settings.adapter == "fake":
         from adapters.fake.main import build_fake_runtime
@@ -105,7 +116,7 @@ def create_http_app(settings: Settings | None = None, runtime: Runtime | None = 
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        async with server.session_manager.run():
+        async with server.session_manager.run(), shadow_running(runtime.ports.backend):
             # Start-up objects live for the whole process: keep them out of the collector's way (p99).
             gc.collect()
             gc.freeze()

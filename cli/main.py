@@ -132,6 +132,18 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--url", help="the server's MCP URL (default: from COMPANY_MCP_HOST/PORT/RESOURCE_URL)")
     token.add_argument("--data-dir", help="where the dev issuer's key lives " + _env("DATA_DIR"))
 
+    from pilot.options import (
+        PILOT_DESCRIPTION,
+        PILOT_HELP,
+        VERIFY_DESCRIPTION,
+        VERIFY_HELP,
+        add_pilot_arguments,
+        add_verify_arguments,
+    )
+
+    add_pilot_arguments(commands.add_parser("pilot", help=PILOT_HELP, description=PILOT_DESCRIPTION))
+    add_verify_arguments(commands.add_parser("verify", help=VERIFY_HELP, description=VERIFY_DESCRIPTION))
+
     audit = commands.add_parser("audit", help="audit log tools", description="Audit log tools.")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True, parser_class=_Parser, metavar="ACTION")
     verify = audit_commands.add_parser(
@@ -163,6 +175,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from cli import api as api_command
 
             return api_command.api(args) if args.command == "api" else api_command.migrate(args)
+        if args.command == "pilot":
+            from pilot.cli import pilot_main
+
+            return pilot_main(args)
+        if args.command == "verify":
+            from pilot.verify import verify_main
+
+            return verify_main(args)
         if args.command == "token":
             from cli.token import mint_token
 

@@ -15,6 +15,7 @@ from cli.app import create_http_app, create_server, load_runtime
 from cli.options import export_to_environment, overrides, settings_from
 from cli.seed import ensure_default_store
 from core.config import Settings
+from core.shadow import shadow_running
 from core.telemetry import configure_logging
 from core.tools.registry import all_tools
 
@@ -90,7 +91,8 @@ def _serve_stdio(settings: Settings) -> int:
 
     async def run() -> None:
         try:
-            await server.run_stdio_async()
+            async with shadow_running(runtime.ports.backend):
+                await server.run_stdio_async()
         finally:
             if runtime.close is not None:
                 await runtime.close()

@@ -77,6 +77,7 @@ class Settings(BaseSettings):
     rate_limits: str = "ai_search=5/minute,request_email_discovery=10/hour"
     redis_url: str | None = None
     graphql_url: str | None = None
+    shadow_graphql_url: str | None = None  # mirror reads to a second company API and report parity
     call_timeout_s: float = Field(default=10.0, gt=0, le=600)
     log_format: Literal["json", "text"] = "json"
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)

@@ -123,13 +123,16 @@ def audit_records(data_dir: Path) -> list[dict[str, Any]]:
 
 
 class ThreadedServer:
-    def __init__(self, settings: Settings, runtime: Runtime) -> None:
+    """Any ASGI app under a real uvicorn on a free loopback port, in a background thread."""
+
+    def __init__(self, settings: Settings | None = None, runtime: Runtime | None = None, *, app: Any = None) -> None:
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
         self.sock = sock
-        settings = settings.model_copy(update={"port": self.port})
-        app = create_http_app(settings, runtime)
+        if app is None:
+            assert settings is not None
+            app = create_http_app(settings.model_copy(update={"port": self.port}), runtime)
         self.server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="on", timeout_graceful_shutdown=10))
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
 
