@@ -13,8 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import latency, process, throughput
-from bench.servers import Running, mint_token, start_bare, start_product
+from bench import latency, peer, process, throughput
+from bench.servers import Running, mint_token, start_api, start_bare, start_product
 from bench.wire import REVISIONS
 from companydata.seed import seed_sqlite
 from companydata.sqlite_store import SqliteStore
@@ -110,6 +110,14 @@ def bench_process(data: Path, store_path: Path, work: Path, runs: int, calls: in
     finally:
         server.stop()
     return {"runs": runs, "product_cold_start_s": product_cold, "bare_cold_start_s": bare_cold, "rss": rss}
+
+
+def bench_peer(data: Path, work: Path, companies: int, n: int) -> dict[str, Any]:
+    api = start_api(data, work / "api.log")
+    try:
+        return peer.compare(api.url, work, companies, n)
+    finally:
+        api.stop()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-READY = re.compile(r"(?:company-mcp|bare) ready .*?url=(?P<url>\S+)")
+READY = re.compile(r"(?:company-mcp|company-api|bare) ready .*?url=(?P<url>\S+)")
 
 
 @dataclass
@@ -59,6 +59,12 @@ def start_product(data_dir: Path, log: Path, *args: str, **settings: str) -> Run
 
 def start_bare(store: Path, log: Path) -> Running:
     return start("bare-sdk", [sys.executable, "-m", "bench.bare_server", str(store), "0"], dict(os.environ), log)
+
+
+def start_api(data_dir: Path, log: Path) -> Running:
+    """The reference company GraphQL API over the data dir's store (loopback callers only)."""
+    argv = [sys.executable, "-m", "cli.main", "api", "--port", "0"]
+    return start("company-api", argv, product_env(data_dir), log)
 
 
 def mint_token(data_dir: Path, url: str) -> str:
