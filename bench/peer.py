@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import anyio
 from mcp import Client, StdioServerParameters
@@ -32,19 +32,18 @@ def ensure_peer() -> Path | None:
     return binary if binary.exists() else None
 
 
-async def _measure(params: StdioServerParameters, call: Any, n: int) -> Distribution:
+async def _measure(params: StdioServerParameters, call: Any, n: int, errlog: TextIO) -> Distribution:
     samples: list[float] = []
-    with open(os.devnull, "w") as quiet:  # the servers' own logs are not part of the measurement
-        async with Client(stdio_client(params, errlog=quiet)) as client:
-            await client.list_tools()
-            for i in range(n + n // 10):  # the first tenth warms up and is dropped
-                started = time.perf_counter()
-                result = await call(client, i)
-                elapsed = (time.perf_counter() - started) * 1000
-                if result.is_error:
-                    raise RuntimeError(f"peer benchmark call failed: {result.content}")
-                if i >= n // 10:
-                    samples.append(elapsed)
+    async with Client(stdio_client(params, errlog=errlog)) as client:
+        await client.list_tools()
+        for i in range(n + n // 10):  # the first tenth warms up and is dropped
+            started = time.perf_counter()
+            result = await call(client, i)
+            elapsed = (time.perf_counter() - started) * 1000
+            if result.is_error:
+                raise RuntimeError(f"peer benchmark call failed: {result.content}")
+            if i >= n // 10:
+                samples.append(elapsed)
     return Distribution(samples)
 
 
@@ -70,8 +69,9 @@ def compare(api_url: str, data_dir: Path, companies: int, n: int) -> dict[str, A
         env={**env, "COMPANY_MCP_DATA_DIR": str(data_dir / "peer-ours")},
     )
     theirs = StdioServerParameters(command=str(peer), args=[], env={**env, "ENDPOINT": api_url})
-    ours_d = anyio.run(_measure, ours, ours_call, n)
-    peer_d = anyio.run(_measure, theirs, peer_call, n)
+    with open(os.devnull, "w") as quiet:  # the servers' own logs are not part of the measurement
+        ours_d = anyio.run(_measure, ours, ours_call, n, quiet)
+        peer_d = anyio.run(_measure, theirs, peer_call, n, quiet)
     return {"tool": "get_company", "company-mcp": ours_d.summary(), "mcp-graphql": peer_d.summary(), "n": n}
 
 
