@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import latency, peer, process, throughput
+from bench import latency, peer, process, scale, throughput
 from bench.servers import Running, mint_token, start_api, start_bare, start_product
 from bench.wire import REVISIONS
 from companydata.seed import seed_sqlite
@@ -120,11 +120,25 @@ def bench_peer(data: Path, work: Path, companies: int, n: int) -> dict[str, Any]
         api.stop()
 
 
+def bench_scale(work: Path, companies: int, dsn: str) -> dict[str, Any]:
+    mix = scale.load_mix()
+    results = {"sqlite": scale.sqlite_scale(work, companies, mix)}
+    print(f"scale sqlite: {results['sqlite']['p99_ms']} ms p99", file=sys.stderr)
+    import psycopg
+
+    try:
+        results["postgresql"] = scale.postgres_scale(dsn, companies, mix)
+    except psycopg.OperationalError as exc:  # no server here: say so in the table rather than fail the run
+        results["postgresql"] = {"skipped": f"PostgreSQL unavailable ({type(exc).__name__})"}
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="CI smoke mode: small counts, no absolute targets")
     parser.add_argument("--out", default="bench/results", help="where results.json, results.md, latency.png go")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14", help="shared rate limits for 2 workers")
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test", help="for the scale run")
     args = parser.parse_args(argv)
     companies = 20_000 if args.quick else 100_000
     n = 200 if args.quick else 3000
