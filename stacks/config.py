@@ -2,7 +2,7 @@
 
 Keys live in the project namespace (``company-mcp:<key>``); the AWS region is the AWS provider's own
 ``aws:region``. Every key, its default and its meaning is listed in ``Pulumi.aws-dev.example.yaml`` and
-``docs/deploy-aws.md``. Values are checked here, before any resource is declared, so a typo fails
+``README.md (Deploy to AWS)``. Values are checked here, before any resource is declared, so a typo fails
 ``pulumi preview`` with a message naming the key instead of failing half-way through ``pulumi up``.
 """
 
@@ -66,7 +66,7 @@ class StackConfig:
     allowed_client_ids: tuple[str, ...] = ()
     cognito_domain_prefix: str | None = None
     cognito_resource_server: str = "company-mcp"
-    # The MCP server's public URL (its OAuth resource / audience); see docs/deploy-aws.md "First deployment".
+    # The MCP server's public URL (its OAuth resource / audience); see README.md (Deploy to AWS), "First deployment".
     public_url: str | None = None
     alarm_email: pulumi.Output[str] | str | None = None
     log_retention_days: int = 30

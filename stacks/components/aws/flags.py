@@ -7,7 +7,7 @@ about a minute: the extension's poll interval plus the server's cache).
 
 The MCP server reads the flags through the AppConfig agent Lambda extension. The most specific flag wins:
 a defined ``mutations_<tool>`` decides for that tool whatever ``mutations`` says, so turning writes on means
-enabling the per-tool flags wanted (and ``mutations``); see docs/deploy-aws.md. Later versions are created
+enabling the per-tool flags wanted (and ``mutations``); see README.md (Deploy to AWS). Later versions are created
 with the AWS CLI or console, not by the stack: ``pulumi up`` never turns writes back on or off by itself.
 """
 

@@ -362,7 +362,7 @@ def dashboard_body(
                 "markdown": (
                     f"## company-mcp ({mcp})\n"
                     f"Tool metrics: namespace `{NAMESPACE}`, one EMF line per call (adapters/aws/metrics.py). "
-                    "Writes are switched in AppConfig (see docs/deploy-aws.md)."
+                    "Writes are switched in AppConfig (see README.md (Deploy to AWS))."
                 )
             },
         },

@@ -16,7 +16,7 @@ public URL, but the Function URL exists only after the function, and a function 
 configuration (a dependency cycle). The stack sets it from ``publicUrl``: a custom domain in front of the URL,
 or the Function URL itself, copied from the ``mcpUrl`` output after the first ``pulumi up`` (a second ``pulumi
 up`` then sets it). Until then the server runs without it, and refuses requests for the Function URL's host
-(its DNS-rebinding protection knows only the resource URL's host); the stack warns. See docs/deploy-aws.md.
+(its DNS-rebinding protection knows only the resource URL's host); the stack warns. See README.md (Deploy to AWS).
 
 Least privilege (the role's only policy):
 

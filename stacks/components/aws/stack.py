@@ -27,7 +27,7 @@ from stacks.components.aws.observability import LogGroups, Observability
 from stacks.components.aws.service import OidcArgs, Service, session_arn_prefix
 from stacks.config import PROJECT, StackConfig, StackConfigError
 
-BUILD_HINT: Final = "build it first: python stacks/build_lambda.py (see docs/deploy-aws.md)"
+BUILD_HINT: Final = "build it first: python stacks/build_lambda.py (see README.md (Deploy to AWS))"
 
 
 def package(cfg: StackConfig, path: str, key: str) -> pulumi.FileArchive:
