@@ -24,13 +24,10 @@ from companydata.sqlite_schema import (
     COMPANIES_FTS,
     COMPANIES_TABLE,
     COMPANY_INDEXES,
-    FTS_BULK_LOAD,
-    FTS_INSERT,
-    FTS_OPTIMIZE,
     SCHEMA_VERSION,
     USER_TABLES,
+    fill_search_index,
 )
-from companydata.text import search_document
 
 _BATCH = 20_000
 _INSERT = "INSERT INTO companies VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -50,11 +47,6 @@ class SeedReport:
 def _rows(batch: list[GeneratedCompany], first: int) -> Iterator[tuple[object, ...]]:
     for offset, c in enumerate(batch):
         yield (first + offset, *c[:10], json.dumps(c.tags), c.updated_at)
-
-
-def _documents(batch: list[GeneratedCompany], first: int) -> Iterator[tuple[int, str]]:
-    for offset, c in enumerate(batch):
-        yield first + offset, search_document(c.name, c.domain, c.description, c.tags)
 
 
 def _remove_with_sidecars(path: Path) -> None:
@@ -97,7 +89,6 @@ def _load(conn: sqlite3.Connection, n: int, bar: tqdm) -> None:
     first = 0
     for batch in generate_batches(n, batch_size=_BATCH):
         conn.executemany(_INSERT, _rows(batch, first))
-        conn.executemany(FTS_INSERT, _documents(batch, first))
         first += len(batch)
         bar.update(len(batch))
     conn.execute("COMMIT")
@@ -131,14 +122,17 @@ def seed_sqlite(path: Path, n: int, *, progress: bool = True) -> SeedReport:
                 "PRAGMA cache_size = -262144",
                 COMPANIES_TABLE,
                 COMPANIES_FTS,
-                *FTS_BULK_LOAD,
                 *USER_TABLES,
             ),
         )
         with tqdm(total=n, file=sys.stderr, disable=not progress, unit=" companies", desc="seeding") as bar:
             _load(conn, n, bar)
             bar.set_description("indexing")
-            _run(conn, (*COMPANY_INDEXES, *FTS_OPTIMIZE))
+            _run(conn, COMPANY_INDEXES)
+            bar.set_description("full-text index")
+            conn.execute("BEGIN")
+            fill_search_index(conn)
+            conn.execute("COMMIT")
             conn.execute("ANALYZE")
             bar.set_description("done")
         _run(

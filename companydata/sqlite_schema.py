@@ -6,7 +6,11 @@ carry the rowid implicitly) serve "filter, then order by id" without a sort.
 
 The full-text index is contentless: it holds the words of
 ``companydata.text.search_document`` (the same document the PostgreSQL store
-indexes), keyed by ``rid``, and no copy of the text.
+indexes) and no copy of the text. Its rowid is not ``rid`` but the *text key*,
+``(EMPLOYEES_CAP - employee_count) << 32 | rid``: ascending key order is the
+order of text searches (most employees first, then id), so FTS5 hands matches
+over already sorted and a page of an "all" search stops after its rows,
+whatever the number of matches; ``key & RID_MASK`` is the company's ``rid``.
 """
 
 from __future__ import annotations
@@ -58,6 +62,9 @@ CREATE VIRTUAL TABLE IF NOT EXISTS companies_fts USING fts5 (
 )
 """
 FTS_INSERT = "INSERT INTO companies_fts (rowid, doc) VALUES (?, ?)"
+EMPLOYEES_CAP = 2**31 - 1
+RID_MASK = 2**32 - 1
+TEXT_KEY = f"(({EMPLOYEES_CAP} - employee_count) << 32) | rid"
 # A bulk load defers merging index segments (much faster), then merges them all into one (faster queries)
 # and puts the merge settings back to FTS5's defaults.
 FTS_BULK_LOAD = (
@@ -121,14 +128,31 @@ def create_all(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
+def fill_search_index(conn: sqlite3.Connection) -> None:
+    """Index every company's search document under its text key (the companies and their indexes must exist).
+
+    Rows go in in key order (FTS5 writes out its buffer whenever a rowid is
+    not above the previous one), read back through the employee index.
+    """
+    (out_of_range,) = conn.execute(
+        f"SELECT count(*) FROM companies WHERE employee_count NOT BETWEEN 0 AND {EMPLOYEES_CAP} "
+        f"OR rid NOT BETWEEN 0 AND {RID_MASK}"
+    ).fetchone()
+    if out_of_range:
+        raise ValueError("employee counts must be in 0..2**31-1 and rids in 0..2**32-1 for the text key")
+    for statement in FTS_BULK_LOAD:
+        conn.execute(statement)
+    rows = conn.execute(
+        f"SELECT {TEXT_KEY}, name, domain, description, tags FROM companies ORDER BY employee_count DESC, rid"
+    )
+    conn.executemany(FTS_INSERT, ((r[0], search_document(r[1], r[2], r[3], json.loads(r[4]))) for r in rows))
+    for statement in FTS_OPTIMIZE:
+        conn.execute(statement)
+
+
 def upgrade_from_v1(conn: sqlite3.Connection) -> None:
     """Rebuild a version-1 store's full-text index and indexes in place; collections and requests are kept."""
     conn.execute("DROP TABLE IF EXISTS companies_fts")
     conn.execute("DROP INDEX IF EXISTS companies_employees")
     create_all(conn)
-    for statement in FTS_BULK_LOAD:
-        conn.execute(statement)
-    rows = conn.execute("SELECT rid, name, domain, description, tags FROM companies")
-    conn.executemany(FTS_INSERT, ((r[0], search_document(r[1], r[2], r[3], json.loads(r[4]))) for r in rows))
-    for statement in FTS_OPTIMIZE:
-        conn.execute(statement)
+    fill_search_index(conn)

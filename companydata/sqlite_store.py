@@ -25,7 +25,7 @@ import anyio
 from companydata import store_rules as rules
 from companydata.discovery import roles_key
 from companydata.sqlite_pool import SqlitePool, immediate
-from companydata.sqlite_schema import SCHEMA_VERSION, create_all, upgrade_from_v1
+from companydata.sqlite_schema import RID_MASK, SCHEMA_VERSION, create_all, upgrade_from_v1
 from companydata.store_rules import DiscoveryRecord, FilterKey, SearchPlan
 from companydata.text import Term, TextQuery
 from core.errors import BackendUnavailable
@@ -93,24 +93,36 @@ def _search_sql(plan: SearchPlan) -> tuple[str, list[Any]]:
         where = " AND ".join([*clauses, "c.rid > ?"])
         sql = f"SELECT {_SUMMARY_COLUMNS} FROM companies c WHERE {where} ORDER BY c.rid LIMIT ?"
         return sql, [*params, plan.start, plan.limit + 1]
+    page = [plan.limit + 1, plan.start]
     terms = [_fts_term(t) for t in plan.text.matchable_terms]
-    order, order_params = _text_order(plan.text, terms)
-    where = " AND ".join([f"c.rid IN ({_MATCHING})", *clauses])
-    sql = f"SELECT {_SUMMARY_COLUMNS} FROM companies c WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?"
-    return sql, [fts_match(plan.text), *params, *order_params, plan.limit + 1, plan.start]
+    # The FTS rowid is the text key (sqlite_schema): ascending = most employees first, then id. CROSS JOIN keeps
+    # the full-text index as the outer loop, so its rows arrive in that order and the page stops early.
+    if plan.text.match == "all" or len(terms) == 1:
+        where = " AND ".join(["f.companies_fts MATCH ?", *clauses])
+        sql = (
+            f"SELECT {_SUMMARY_COLUMNS} FROM companies_fts f CROSS JOIN companies c ON c.rid = f.rowid & {RID_MASK} "
+            f"WHERE {where} ORDER BY f.rowid LIMIT ? OFFSET ?"
+        )
+        return sql, [fts_match(plan.text), *params, *page]
+    # "any": most query terms matched first. Every match is counted, but companies are read only for the page
+    # (or, with filters, for every match).
+    join = f"CROSS JOIN companies c ON c.rid = s.k & {RID_MASK}"
+    hits = " + ".join(f"(rowid IN ({_MATCHING}))" for _ in terms)
+    matches = f"SELECT rowid AS k, {hits} AS hits FROM companies_fts WHERE companies_fts MATCH ?"
+    if not clauses:
+        ranked = f"SELECT k, hits FROM ({matches}) ORDER BY hits DESC, k LIMIT ? OFFSET ?"
+        sql = f"SELECT {_SUMMARY_COLUMNS} FROM ({ranked}) s {join} ORDER BY s.hits DESC, s.k"
+        return sql, [*terms, fts_match(plan.text), *page]
+    where = " AND ".join(clauses)
+    sql = (
+        f"SELECT {_SUMMARY_COLUMNS} FROM ({matches}) s {join} WHERE {where} ORDER BY s.hits DESC, s.k LIMIT ? OFFSET ?"
+    )
+    return sql, [*terms, fts_match(plan.text), *params, *page]
 
 
 def fts_match(text: TextQuery) -> str:
     """The FTS5 MATCH expression of a query's matchable terms: every one ("all") or any one ("any")."""
     return (" AND " if text.match == "all" else " OR ").join(_fts_term(t) for t in text.matchable_terms)
-
-
-def _text_order(text: TextQuery, terms: list[str]) -> tuple[str, list[Any]]:
-    """Most query terms matched first ("any" with several terms), then most employees, then id."""
-    if text.match == "all" or len(terms) == 1:
-        return "c.employee_count DESC, c.rid", []
-    hits = " + ".join(f"(c.rid IN ({_MATCHING}))" for _ in terms)
-    return f"{hits} DESC, c.employee_count DESC, c.rid", terms
 
 
 class SqliteStore:

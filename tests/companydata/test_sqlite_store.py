@@ -159,9 +159,7 @@ async def test_words_match_as_prefixes(store: SqliteStore) -> None:
 async def test_text_matches_rank_by_employees_then_id(store: SqliteStore) -> None:
     async with aclosing(store):
         got = await walk(store, CompanyFilters(query="therapeutics"), limit=100)
-    want = sorted(
-        (r for r in ROWS if has_word(words(r), "therapeutics")), key=lambda r: (-r.employee_count, r.id)
-    )
+    want = sorted((r for r in ROWS if has_word(words(r), "therapeutics")), key=lambda r: (-r.employee_count, r.id))
     assert len(want) > 1 and [c.id for c in got] == [r.id for r in want]
 
 
@@ -465,6 +463,26 @@ async def test_concurrent_discovery_requests_create_one(seeded_path: Path, fast_
     assert sum(created for *_, created in results) == 20
 
 
+async def test_expired_discoveries_are_hidden_and_purged(seeded_path: Path) -> None:
+    alice, clock = owner(), Clock()
+    store = SqliteStore(seeded_path, clock=clock, retention_days=2)
+    count = "SELECT count(*) FROM email_discovery_requests WHERE owner = ?"
+    async with aclosing(store):
+        first, _ = await store.request_email_discovery(alice, "cmp_00000021", ["ceo"])
+        clock.advance(days=2, seconds=1)
+        with pytest.raises(NotFound):  # past retention: gone for the caller even before a purge
+            await store.get_email_discovery(alice, first.request_id)
+        await store.request_email_discovery(alice, "cmp_00000022", ["ceo"])  # a write purges (hourly at most)
+        with closing(sqlite3.connect(seeded_path)) as conn:
+            assert conn.execute(count, (alice,)).fetchone() == (1,)
+        clock.advance(days=3)
+        assert await store.purge_expired_discoveries(older_than_days=2) >= 1
+        with closing(sqlite3.connect(seeded_path)) as conn:
+            assert conn.execute(count, (alice,)).fetchone() == (0,)
+    with pytest.raises(ValueError):
+        SqliteStore(seeded_path, retention_days=0.5)
+
+
 # -- two OS processes on one file ------------------------------------------------------------------
 
 
@@ -596,3 +614,45 @@ async def test_seeded_rows_equal_the_generator(store: SqliteStore) -> None:
     async with aclosing(store):
         for row in (ROWS[0], ROWS[STORE_SIZE // 2], ROWS[-1]):
             assert await store.get_company(company_id=row.id) == row.to_company()
+
+
+def _downgrade_to_v1(path: Path) -> None:
+    """Give a store the version-1 layout: an external-content FTS over the columns, the ascending employee index."""
+    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        conn.executescript(
+            """
+            DROP TABLE companies_fts;
+            DROP INDEX companies_employees_desc;
+            CREATE INDEX companies_employees ON companies (employee_count);
+            CREATE VIRTUAL TABLE companies_fts USING fts5 (
+                name, domain, description, tags, content = 'companies', content_rowid = 'rid',
+                tokenize = 'unicode61 remove_diacritics 2'
+            );
+            INSERT INTO companies_fts (companies_fts) VALUES ('rebuild');
+            PRAGMA user_version = 1;
+            """
+        )
+
+
+async def test_a_version_1_store_is_upgraded_in_place(tmp_path: Path) -> None:
+    fresh, old = tmp_path / "fresh.sqlite", tmp_path / "old.sqlite"
+    seed_sqlite(fresh, 400, progress=False)
+    seed_sqlite(old, 400, progress=False)
+    alice = owner()
+    kept = SqliteStore(old)
+    async with aclosing(kept):
+        collection, _ = await kept.create_collection(alice, "Kept", None)
+    _downgrade_to_v1(old)
+    assert store_info(old) is None  # not the current layout
+
+    queries = [CompanyFilters(query="cloud"), CompanyFilters(query="data bank", match="any"), CompanyFilters()]
+    answers = []
+    for path in (fresh, old):
+        store = SqliteStore(path)
+        async with aclosing(store):
+            answers.append([await store.search_companies(q, PageRequest(limit=50)) for q in queries])
+    assert answers[0] == answers[1] and answers[0][0].items
+    assert store_info(old) == 400
+    upgraded = SqliteStore(old)
+    async with aclosing(upgraded):
+        assert (await upgraded.list_collections(alice, PageRequest(limit=5))).items[0].id == collection.id
