@@ -9,8 +9,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -151,3 +151,41 @@ class ThreadedServer:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(20)
+
+
+PG_DSN = os.environ.get("COMPANY_MCP_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def require_postgres() -> str:
+    """The local PostgreSQL's DSN; a test needing it skips when it does not answer, and fails then in CI."""
+    import psycopg
+    import pytest
+
+    try:
+        psycopg.connect(PG_DSN, connect_timeout=3).close()
+    except psycopg.OperationalError as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required in CI: {reason}")
+        pytest.skip(f"PostgreSQL unavailable: {reason}")
+    return PG_DSN
+
+
+@contextmanager
+def seeded_postgres_schema(prefix: str, companies: int) -> Iterator[str]:
+    """A schema of the caller's own, seeded with the same deterministic companies; dropped afterwards."""
+    import uuid
+
+    import psycopg
+
+    from companydata.postgres_schema import drop_schema
+    from companydata.postgres_seed import seed_postgres
+
+    dsn = require_postgres()
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    try:
+        seed_postgres(dsn, companies, schema=schema, progress=False)
+        yield schema
+    finally:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            drop_schema(conn, schema)

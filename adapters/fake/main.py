@@ -18,7 +18,7 @@ from adapters.fake.metrics import PrometheusMetrics
 from adapters.ratelimit import LimitsRateLimiter
 from companydata.sqlite_store import SqliteStore
 from core.config import Settings
-from core.ports import Ports
+from core.ports import Backend, Ports
 from core.runtime import Runtime
 from core.server import local_principal
 
@@ -71,20 +71,30 @@ def cursor_secret(settings: Settings, data: DataDir) -> bytes:
     return data.cursor_key.read_bytes()
 
 
-def build_fake_runtime(settings: Settings) -> Runtime:
+def local_runtime(settings: Settings, backend: Backend, *, backend_probe: str) -> Runtime:
+    """The local guard ports around ``backend``: flags.json, audit.jsonl, Prometheus metrics, rate limits."""
     data = DataDir(settings.data_dir)
     data.ensure()
-    store = SqliteStore(data.store, discovery_delay_s=settings.discovery_delay_s)
     flags = JsonFileFlags(data.flags)
     audit = JsonlAuditSink(data.audit)
     metrics = PrometheusMetrics()
     limiter = LimitsRateLimiter(settings.redis_url)
-    ports = Ports(backend=store, flags=flags, audit=audit, metrics=metrics, rate_limiter=limiter)
+    ports = Ports(backend=backend, flags=flags, audit=audit, metrics=metrics, rate_limiter=limiter)
     return Runtime(
         ports=ports,
         cursor_secret=cursor_secret(settings, data),
-        readiness={"store": store.ping, "flags": flags.get_flags, "audit": audit.ping, "rate_limits": limiter.ping},
+        readiness={
+            backend_probe: backend.ping,
+            "flags": flags.get_flags,
+            "audit": audit.ping,
+            "rate_limits": limiter.ping,
+        },
         metrics_text=metrics.render,
         local_principal=local_principal(getpass.getuser()),
-        close=store.aclose,
+        close=backend.aclose,
     )
+
+
+def build_fake_runtime(settings: Settings) -> Runtime:
+    store = SqliteStore(DataDir(settings.data_dir).store, discovery_delay_s=settings.discovery_delay_s)
+    return local_runtime(settings, store, backend_probe="store")

@@ -10,21 +10,14 @@ in their own ports. No cloud SDK is imported on this path.
 
 from __future__ import annotations
 
-import getpass
 from urllib.parse import urlsplit
 
-from adapters.fake.audit import JsonlAuditSink
-from adapters.fake.flags import JsonFileFlags
-from adapters.fake.main import DataDir, cursor_secret
-from adapters.fake.metrics import PrometheusMetrics
+from adapters.fake.main import local_runtime
 from adapters.graphql.backend import GraphQLBackend
 from adapters.graphql.signer import RequestSigner
-from adapters.ratelimit import LimitsRateLimiter
 from core.config import Settings, is_loopback
 from core.errors import ConfigError
-from core.ports import Ports
 from core.runtime import Runtime
-from core.server import local_principal
 
 # The backend's own deadline stays inside core's per-call deadline, so a slow API is reported by the adapter
 # (which also frees its connection slot) rather than cut off by the guard.
@@ -55,19 +48,5 @@ def backend_deadline_s(settings: Settings) -> float:
 
 def build_graphql_runtime(settings: Settings, *, signer: RequestSigner | None = None) -> Runtime:
     url = check_graphql_url(settings.graphql_url, signed=signer is not None)
-    data = DataDir(settings.data_dir)
-    data.ensure()
     backend = GraphQLBackend(url, signer=signer, call_timeout_s=backend_deadline_s(settings))
-    flags = JsonFileFlags(data.flags)
-    audit = JsonlAuditSink(data.audit)
-    metrics = PrometheusMetrics()
-    limiter = LimitsRateLimiter(settings.redis_url)
-    ports = Ports(backend=backend, flags=flags, audit=audit, metrics=metrics, rate_limiter=limiter)
-    return Runtime(
-        ports=ports,
-        cursor_secret=cursor_secret(settings, data),
-        readiness={"api": backend.ping, "flags": flags.get_flags, "audit": audit.ping, "rate_limits": limiter.ping},
-        metrics_text=metrics.render,
-        local_principal=local_principal(getpass.getuser()),
-        close=backend.aclose,
-    )
+    return local_runtime(settings, backend, backend_probe="api")

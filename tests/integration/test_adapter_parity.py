@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from mcp import Client
 
@@ -20,10 +18,9 @@ from companydata.api.identity import AllowLoopback
 from companydata.api.server import create_api_app
 from companydata.sqlite_store import SqliteStore
 from core.normalize import diff, normalize
-from tests.support import IN_CI, SMALL_STORE_COMPANIES, ThreadedServer, build_in_process
+from tests.support import PG_DSN, SMALL_STORE_COMPANIES, ThreadedServer, build_in_process, seeded_postgres_schema
 
 pytestmark = pytest.mark.anyio
-PG_DSN = "postgresql://postgres@127.0.0.1:5432/test"
 NO_LIMITS = "ai_search=1000/minute,request_email_discovery=1000/hour"
 
 Step = Callable[[dict[str, Any]], tuple[str, dict[str, Any]]]
@@ -179,23 +176,13 @@ async def test_fake_and_graphql_over_sqlite_agree(data_dir: Path, tmp_path: Path
 
 @pytest.fixture
 def pg_schema() -> Iterator[str]:
-    try:
-        psycopg.connect(PG_DSN, connect_timeout=2).close()
-    except psycopg.OperationalError:
-        if IN_CI:
-            pytest.fail("PostgreSQL at 127.0.0.1:5432 is required in CI")
-        pytest.skip("PostgreSQL is not running")
-    schema = f"parity_{uuid.uuid4().hex[:10]}"
-    yield schema
-    with psycopg.connect(PG_DSN, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    with seeded_postgres_schema("parity", SMALL_STORE_COMPANIES) as schema:
+        yield schema
 
 
 async def test_fake_and_graphql_over_postgresql_agree(data_dir: Path, tmp_path: Path, pg_schema: str) -> None:
-    from companydata.postgres_seed import seed_postgres
     from companydata.postgres_store import PostgresStore
 
-    seed_postgres(PG_DSN, SMALL_STORE_COMPANIES, schema=pg_schema, progress=False)
     async with fake_client(copy_dir(data_dir, tmp_path / "fake")) as client:
         baseline = await run_script(client)
     store = PostgresStore(PG_DSN, schema=pg_schema, discovery_delay_s=600)

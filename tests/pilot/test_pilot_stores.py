@@ -3,20 +3,16 @@ behind the reference API. Same deterministic data on every side, so parity must 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from companydata.api.identity import AllowLoopback
 from companydata.api.server import create_api_app
 from companydata.sqlite_store import SqliteStore
 from tests.pilot.helpers import copy_store, read_report, run_command
-from tests.support import IN_CI, SMALL_STORE_COMPANIES, ThreadedServer
-
-PG_DSN = "postgresql://postgres@127.0.0.1:5432/test"
+from tests.support import PG_DSN, SMALL_STORE_COMPANIES, ThreadedServer, seeded_postgres_schema
 
 
 def api_over(store: object) -> ThreadedServer:
@@ -57,23 +53,13 @@ def test_fake_against_graphql_over_sqlite(seeded_store: Path, tmp_path: Path) ->
 
 @pytest.fixture
 def pg_schema() -> Iterator[str]:
-    try:
-        psycopg.connect(PG_DSN, connect_timeout=2).close()
-    except psycopg.OperationalError:
-        if IN_CI:
-            pytest.fail("PostgreSQL at 127.0.0.1:5432 is required in CI")
-        pytest.skip("PostgreSQL is not running")
-    schema = f"pilot_{uuid.uuid4().hex[:10]}"
-    yield schema
-    with psycopg.connect(PG_DSN, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    with seeded_postgres_schema("pilot", SMALL_STORE_COMPANIES) as schema:
+        yield schema
 
 
 def test_sqlite_against_postgresql_behind_the_api(seeded_store: Path, tmp_path: Path, pg_schema: str) -> None:
-    from companydata.postgres_seed import seed_postgres
     from companydata.postgres_store import PostgresStore
 
-    seed_postgres(PG_DSN, SMALL_STORE_COMPANIES, schema=pg_schema, progress=False)
     api_dir = copy_store(seeded_store, tmp_path / "api")
     mcp_dir = tmp_path / "mcp"
     mcp_dir.mkdir()

@@ -9,16 +9,13 @@ not running locally; a failure in CI (``CI=true``).
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
-from psycopg import sql
 
 from adapters.aws import resolver_handler
 from adapters.aws.config import ResolverSettings, read_secret
@@ -30,37 +27,19 @@ from adapters.aws.resolver_handler import (
 )
 from companydata.api.identity import AllowLoopback
 from companydata.api.server import create_api_app
-from companydata.postgres_seed import seed_postgres
 from companydata.postgres_store import PostgresStore
 from tests.adapters.aws.aws_support import REGION, aws_client, moto_server
 from tests.companydata.api.support import DOCUMENTS, LiveServer
+from tests.support import PG_DSN, seeded_postgres_schema
 
-PG_DSN = os.environ.get("COMPANY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 COMPANIES = 400
 MCP_ROLE = "arn:aws:sts::123456789012:assumed-role/company-mcp-server/company-mcp"
 
 
-def postgres_up() -> bool:
-    try:
-        with psycopg.connect(PG_DSN, connect_timeout=2):
-            return True
-    except psycopg.Error:
-        return False
-
-
 @pytest.fixture(scope="module")
 def schema() -> Iterator[str]:
-    if not postgres_up():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is not reachable at {PG_DSN} (required in CI)")
-        pytest.skip(f"PostgreSQL is not reachable at {PG_DSN}")
-    name = f"aws_resolver_{uuid.uuid4().hex[:12]}"
-    seed_postgres(PG_DSN, COMPANIES, schema=name, progress=False)
-    try:
+    with seeded_postgres_schema("aws_resolver", COMPANIES) as name:
         yield name
-    finally:
-        with psycopg.connect(PG_DSN, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name)))
 
 
 @pytest.fixture(scope="module")

@@ -1,13 +1,11 @@
 """Fixtures: the reference API under real uvicorn over a seeded store: SQLite always, PostgreSQL when it answers.
 
-PostgreSQL (``postgresql://postgres@127.0.0.1:5432/test``, or ``COMPANY_API_TEST_POSTGRES_DSN``) is seeded into
+PostgreSQL (``postgresql://postgres@127.0.0.1:5432/test``, or ``COMPANY_MCP_TEST_POSTGRES_DSN``) is seeded into
 a schema of its own, dropped at the end. Unavailable, its tests are skipped locally and fail when ``CI=true``.
 """
 
 from __future__ import annotations
 
-import importlib
-import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -21,12 +19,11 @@ from companydata.api.server import create_api_app
 from companydata.seed import seed_sqlite
 from companydata.sqlite_store import SqliteStore
 from core.ports import Backend
+from tests.support import PG_DSN, seeded_postgres_schema
 
 from .support import ApiClient, LiveServer
 
 API_STORE_SIZE = 2_000
-POSTGRES_DSN = os.environ.get("COMPANY_API_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
-IN_CI = os.environ.get("CI") == "true"
 STORE_KINDS = ("sqlite", "postgresql")
 
 
@@ -61,36 +58,17 @@ def bob() -> str:
     return f"https://issuer.test|bob-{uuid.uuid4()}"
 
 
-def _unavailable(reason: str) -> None:
-    if IN_CI:
-        pytest.fail(f"PostgreSQL is required in CI: {reason}")
-    pytest.skip(f"PostgreSQL unavailable: {reason}")
-
-
 @pytest.fixture(scope="session")
 def postgres_schema() -> Iterator[str]:
     """A schema of our own, seeded with the same companies as the SQLite store."""
-    try:
-        psycopg = importlib.import_module("psycopg")
-        seed = importlib.import_module("companydata.postgres_seed")
-        schema_tools = importlib.import_module("companydata.postgres_schema")
-    except ImportError as exc:
-        _unavailable(f"cannot import the PostgreSQL store ({exc})")
-    schema = f"api_test_{uuid.uuid4().hex[:12]}"
-    try:
-        seed.seed_postgres(POSTGRES_DSN, API_STORE_SIZE, schema=schema, progress=False)
-    except psycopg.OperationalError as exc:
-        _unavailable(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-    try:
+    with seeded_postgres_schema("api_test", API_STORE_SIZE) as schema:
         yield schema
-    finally:
-        with psycopg.connect(POSTGRES_DSN, autocommit=True) as conn:
-            schema_tools.drop_schema(conn, schema)
 
 
 def postgres_store(schema: str, **options: Any) -> Backend:
-    module = importlib.import_module("companydata.postgres_store")
-    store: Backend = module.PostgresStore(POSTGRES_DSN, schema=schema, **options)
+    from companydata.postgres_store import PostgresStore
+
+    store: Backend = PostgresStore(PG_DSN, schema=schema, **options)
     return store
 
 
