@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from pydantic import ValidationError
@@ -156,41 +157,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Each command's handler, imported only when that command runs (a fast --help, no unused imports).
+HANDLERS: dict[str, tuple[str, str]] = {
+    "serve": ("cli.serve", "serve"),
+    "seed": ("cli.seed", "seed"),
+    "call": ("cli.call", "call"),
+    "api": ("cli.api", "api"),
+    "migrate": ("cli.api", "migrate"),
+    "token": ("cli.token", "mint_token"),
+    "audit": ("cli.audit", "verify_audit"),
+    "pilot": ("pilot.cli", "pilot_main"),
+    "verify": ("pilot.verify", "verify_main"),
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    module, function = HANDLERS[args.command]
     try:
-        if args.command == "serve":
-            from cli.serve import serve
-
-            return serve(args)
-        if args.command == "seed":
-            from cli.seed import seed
-
-            return seed(args)
-        if args.command == "call":
-            from cli.call import call
-
-            return call(args)
-        if args.command in ("api", "migrate"):
-            from cli import api as api_command
-
-            return api_command.api(args) if args.command == "api" else api_command.migrate(args)
-        if args.command == "pilot":
-            from pilot.cli import pilot_main
-
-            return pilot_main(args)
-        if args.command == "verify":
-            from pilot.verify import verify_main
-
-            return verify_main(args)
-        if args.command == "token":
-            from cli.token import mint_token
-
-            return mint_token(args)
-        if args.command == "audit":
-            from cli.audit import verify_audit
-
-            return verify_audit(args)
+        handler: Callable[[argparse.Namespace], int] = getattr(importlib.import_module(module), function)
+        return handler(args)
     except ConfigError as exc:
         print(f"company-mcp: error: {exc.message}", file=sys.stderr)
         return EXIT_USAGE
@@ -201,7 +187,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
-    return EXIT_USAGE
 
 
 if __name__ == "__main__":
