@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
 from core.ports import CallRecord
@@ -31,12 +34,17 @@ class PrometheusMetrics:
         )
 
     def record_call(self, call: CallRecord) -> None:
-        self._calls.labels(call.tool, call.outcome).inc()
-        self._latency.labels(call.tool).observe(call.duration_ms / 1000)
+        calls, latency = self._per_call(call.tool, call.outcome)
+        calls.inc()
+        latency.observe(call.duration_ms / 1000)
         if call.error_type:
             self._errors.labels(call.tool, call.error_type).inc()
         if call.capped:
             self._capped.labels(call.tool).inc()
+
+    @functools.cache  # noqa: B019 - one sink per process; bounded by tools x outcomes. labels() costs a lock + dict
+    def _per_call(self, tool: str, outcome: str) -> tuple[Any, Any]:
+        return self._calls.labels(tool, outcome), self._latency.labels(tool)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
