@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-import uvicorn
 from starlette.applications import Starlette
+
+from tests.support import ThreadedServer
 
 SUMMARY = "id name domain industry country city employee_count founded_year"
 COMPANY = f"{SUMMARY} description website tags updated_at"
@@ -63,16 +61,11 @@ DOCUMENTS: dict[str, str] = {
 }
 
 
-class LiveServer:
-    """``app`` under real uvicorn on a free loopback port, in a background thread (HTTPX's ``serve_in_thread``)."""
+class LiveServer(ThreadedServer):
+    """The API app under real uvicorn in a background thread; ``url`` is its GraphQL endpoint."""
 
     def __init__(self, app: Starlette) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        config = uvicorn.Config(app, log_config=None, lifespan="on", access_log=False, proxy_headers=False)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
+        super().__init__(app=app)
 
     @property
     def url(self) -> str:
@@ -81,19 +74,6 @@ class LiveServer:
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            assert self.thread.is_alive(), "server failed to start"
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(20)
 
 
 @dataclass
