@@ -29,5 +29,5 @@ def mint_token(args: argparse.Namespace) -> int:
         raise ConfigError(f"--scopes: unknown scope(s) {', '.join(unknown)}; use {READ_SCOPE} and/or {WRITE_SCOPE}")
     issuer = f"{parts.scheme}://{parts.netloc}"
     token = DevIssuer(settings.data_dir).mint(issuer, resource, args.sub or getpass.getuser(), scopes, ttl_s)
-    print(token)
+    print(token)  # the command's output: the caller asked for this token (never logged)
     return 0
