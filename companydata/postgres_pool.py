@@ -1,9 +1,9 @@
 """Pooled async PostgreSQL connections for the store, with psycopg errors mapped once, here.
 
 Every connection starts with the store's schema as ``search_path``, a
-statement timeout and UTC as its time zone (set as startup options: no extra
-round trip). Connections are in autocommit mode: a read is one statement, and
-writes open an explicit transaction (``transaction``).
+statement timeout, UTC as its time zone and custom plans only (set as startup
+options: no extra round trip). Connections are in autocommit mode: a read is
+one statement, and writes open an explicit transaction (``transaction``).
 
 Mapping (``mapped_errors``), most specific first: a cancelled statement (the
 statement timeout) is ``BackendTimeout``; a closed pool, a pool timeout and
@@ -54,7 +54,8 @@ def mapped_errors() -> Iterator[None]:
 
 def connect_options(schema: str, statement_timeout_ms: int | None) -> dict[str, Any]:
     """Connection keyword arguments that put every session in ``schema``, in UTC, with the timeout."""
-    options = f"-c search_path={check_schema_name(schema)} -c timezone=UTC"
+    # psycopg prepares a statement run five times; a generic plan would then ignore the search's words and filters.
+    options = f"-c search_path={check_schema_name(schema)} -c timezone=UTC -c plan_cache_mode=force_custom_plan"
     if statement_timeout_ms is not None:
         options += f" -c statement_timeout={int(statement_timeout_ms)}"
     return {"options": options, "application_name": "company-mcp"}

@@ -9,6 +9,9 @@ Layout notes (the why; the SQL is below):
 
 * ``companies.seq`` is the generator index, so ``seq`` order is id order, and
   every filter index ends in ``seq`` to serve "filter, then order by id".
+  ``companies_employees`` is text-search order; the seeder stores the rows in
+  that order (``CLUSTER``), which text searches rely on for speed only (after
+  other writes, ``CLUSTER companies`` restores it).
 * Text columns that are compared or ordered use ``COLLATE "C"``: equality is
   byte equality, as in SQLite, and ``lower()`` under "C" folds A-Z only, which
   is SQLite's NOCASE (industry, city, domain compare that way).
@@ -17,6 +20,16 @@ Layout notes (the why; the SQL is below):
   index holds, written by the seeder as a tsvector literal (words are
   ``[a-z0-9]+``, so no parser or dictionary can change them; for these words
   ``to_tsvector('simple', document)`` has the same lexemes).
+* ``companies.facets`` (migration 2) holds the company's country, industry
+  and city as tokens (``companydata.facets``), generated from the columns, so
+  the one GIN index over ``(search, facets)`` intersects words and filters
+  without reading rows. ``search_words`` and ``search_facets`` count the
+  companies per word and per token: prefix terms are turned into words with
+  them, and the store estimates how dense a search's matches are;
+  ``employee_ranks`` gives the employee count at every ``RANK_STEP``-th
+  company in text order, so a search can read just the first so many
+  companies through the indexes (see ``postgres_search``). The seeder refills
+  all three with the companies.
 * Email-discovery times are float seconds since the epoch, as in SQLite, so
   the 24-hour window and the pending/completed switch compare the same values.
 """
@@ -59,6 +72,8 @@ CREATE TABLE companies (
 )
 """
 
+# The order of text searches (most employees first, then id); the seeder stores the rows in it.
+TEXT_ORDER_INDEX = "companies_employees"
 # The seeder drops these before a bulk load and builds them again afterwards (from pg_indexes, so a later
 # migration's indexes are rebuilt too).
 COMPANY_INDEXES = (
@@ -117,8 +132,39 @@ USER_TABLES = (
     "CREATE INDEX email_discovery_expiry ON email_discovery_requests (requested_ts)",
 )
 
+# The facet tokens of ``companydata.facets.facet_token``: kind letter + 16 hex digits of the MD5 of the value as
+# compared (lower() under "C" folds A-Z only, as the filters do). md5(text) hashes the UTF-8 bytes in a UTF8 database.
+FACETS_SQL = (
+    "array_to_tsvector(ARRAY['c' || left(md5(country), 16), 'i' || left(md5(lower(industry)), 16), "
+    "'t' || left(md5(lower(city)), 16)])"
+)
+# Every this many companies in text order, ``employee_ranks`` records the employee count there.
+RANK_STEP = 1000
+# Counted from the stored vectors, so they hold exactly the indexed words and tokens.
+FILL_SEARCH_STATS = (
+    "TRUNCATE search_words, search_facets, employee_ranks",
+    "INSERT INTO search_words (word, docs) "
+    "SELECT word, ndoc FROM ts_stat('SELECT search FROM companies') ORDER BY word",
+    "INSERT INTO search_facets (token, docs) "
+    "SELECT word, ndoc FROM ts_stat('SELECT facets FROM companies') ORDER BY word",
+    "INSERT INTO employee_ranks (rank, employee_count) SELECT r, employee_count FROM ("
+    "SELECT employee_count, row_number() OVER (ORDER BY employee_count DESC, seq) AS r FROM companies) x "
+    f"WHERE r % {RANK_STEP} = 0",
+)
+SEARCH_FACETS = (
+    f"ALTER TABLE companies ADD COLUMN facets tsvector GENERATED ALWAYS AS ({FACETS_SQL}) STORED",
+    "DROP INDEX companies_search",
+    # Written only by the seeder, after the load: no pending list needed.
+    "CREATE INDEX companies_text ON companies USING gin (search, facets) WITH (fastupdate = off)",
+    'CREATE TABLE search_words (word text COLLATE "C" PRIMARY KEY, docs integer NOT NULL)',
+    'CREATE TABLE search_facets (token text COLLATE "C" PRIMARY KEY, docs integer NOT NULL)',
+    "CREATE TABLE employee_ranks (rank bigint PRIMARY KEY, employee_count integer NOT NULL)",
+    *FILL_SEARCH_STATS,
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "companies, collections, email discovery", (COMPANIES_TABLE, *COMPANY_INDEXES, *USER_TABLES)),
+    Migration(2, "facets and vocabulary for text search", SEARCH_FACETS),
 )
 
 MIGRATIONS_TABLE = """

@@ -2,8 +2,9 @@
 
 It answers every call exactly as ``SqliteStore`` does for the same seeded data
 (same items in the same order, same values, same errors): the rules both follow
-are in ``store_rules`` and ``text``, and this module only says them in
-PostgreSQL's SQL. Build the data with ``companydata.postgres_seed.seed_postgres``.
+are in ``store_rules``, ``text`` and ``ranking``, and this module and
+``postgres_search`` only say them in PostgreSQL's SQL. Build the data with
+``companydata.postgres_seed.seed_postgres``.
 
 Writes leave one effect however often they are retried or raced, and the
 database enforces it: ``UNIQUE (owner, name)`` + ``ON CONFLICT DO NOTHING`` for
@@ -28,8 +29,8 @@ from companydata import store_rules as rules
 from companydata.discovery import roles_key
 from companydata.postgres_pool import Connection, PostgresPool, mapped_errors
 from companydata.postgres_schema import check_schema_name, migrate_postgres
-from companydata.store_rules import DiscoveryRecord, FilterKey, SearchPlan
-from companydata.text import Term, TextQuery
+from companydata.postgres_search import SUMMARY_COLUMNS, search, summary_of
+from companydata.store_rules import DiscoveryRecord
 from core.model import (
     AddResult,
     Collection,
@@ -43,18 +44,7 @@ from core.model import (
 
 T = TypeVar("T")
 
-_SUMMARY_COLUMNS = "c.seq, c.id, c.name, c.domain, c.industry, c.country, c.city, c.employee_count, c.founded_year"
-_COMPANY_COLUMNS = f"{_SUMMARY_COLUMNS}, c.description, c.website, c.tags, c.updated_at"
-# industry, city and domain are COLLATE "C", where lower() folds A-Z only: SQLite's NOCASE.
-_FILTER_SQL: dict[FilterKey, str] = {
-    "industry": "lower(c.industry) = %s",
-    "country": "c.country = %s",
-    "city": "lower(c.city) = %s",
-    "min_employees": "c.employee_count >= %s",
-    "max_employees": "c.employee_count <= %s",
-    "founded_after": "c.founded_year > %s",
-    "founded_before": "c.founded_year < %s",
-}
+_COMPANY_COLUMNS = f"{SUMMARY_COLUMNS}, c.description, c.website, c.tags, c.updated_at"
 _COLLECTION_SQL = (
     "SELECT k.id, k.name, k.description, k.created_at, "
     "(SELECT count(*) FROM collection_items i WHERE i.collection_id = k.id) FROM collections k"
@@ -66,22 +56,9 @@ def _has_nul(*values: object) -> bool:
     return any(isinstance(v, str) and "\x00" in v for v in values)
 
 
-def _summary(row: Sequence[Any]) -> CompanySummary:
-    return CompanySummary(
-        id=row[1],
-        name=row[2],
-        domain=row[3],
-        industry=row[4],
-        country=row[5],
-        city=row[6],
-        employee_count=row[7],
-        founded_year=row[8],
-    )
-
-
 def _company(row: Sequence[Any]) -> Company:
     return Company(
-        **_summary(row).model_dump(),
+        **summary_of(row).model_dump(),
         description=row[9],
         website=row[10],
         tags=list(row[11]),
@@ -91,34 +68,6 @@ def _company(row: Sequence[Any]) -> Company:
 
 def _collection(row: Sequence[Any]) -> Collection:
     return Collection(id=row[0], name=row[1], description=row[2], created_at=rules.format_utc(row[3]), size=int(row[4]))
-
-
-def _lexeme(term: Term) -> str:
-    """One tsquery operand; the word is ``[a-z0-9]+`` (see ``companydata.text``), so quoting it is safe."""
-    return f"'{term.word}':*" if term.prefix else f"'{term.word}'"
-
-
-def tsquery(text: TextQuery) -> str:
-    """The tsquery (literal syntax, no parser) of a query's matchable terms: all of them, or any one."""
-    return (" & " if text.match == "all" else " | ").join(_lexeme(t) for t in text.matchable_terms)
-
-
-def _search_sql(plan: SearchPlan) -> tuple[str, list[Any]]:
-    clauses = [_FILTER_SQL[key] for key, _ in plan.conditions]
-    params: list[Any] = [value for _, value in plan.conditions]
-    if plan.text is None:
-        where = " AND ".join([*clauses, "c.seq > %s"])
-        sql = f"SELECT {_SUMMARY_COLUMNS} FROM companies c WHERE {where} ORDER BY c.seq LIMIT %s"
-        return sql, [*params, plan.start, plan.limit + 1]
-    terms = plan.text.matchable_terms
-    order = "c.employee_count DESC, c.seq"
-    order_params: list[Any] = []
-    if plan.text.match == "any" and len(terms) > 1:  # most query terms matched first
-        order = " + ".join("(c.search @@ %s::tsquery)::int" for _ in terms) + f" DESC, {order}"
-        order_params = [_lexeme(t) for t in terms]
-    where = " AND ".join(["c.search @@ %s::tsquery", *clauses])
-    sql = f"SELECT {_SUMMARY_COLUMNS} FROM companies c WHERE {where} ORDER BY {order} LIMIT %s OFFSET %s"
-    return sql, [tsquery(plan.text), *params, *order_params, plan.limit + 1, plan.start]
 
 
 async def _fetchall(conn: Connection, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
@@ -221,9 +170,7 @@ class PostgresStore:
         plan = rules.plan_search(filters, page)
         if plan.matches_nothing or _has_nul(*(value for _, value in plan.conditions)):
             return Page([], None)
-        sql, params = _search_sql(plan)
-        rows = await self._read(sql, params)
-        return plan.page([(r[0], _summary(r)) for r in rows])
+        return plan.page(await self._run(lambda conn: search(conn, plan)))
 
     async def get_company(self, *, company_id: str | None = None, domain: str | None = None) -> Company:
         kind, key = rules.one_company_key(company_id, domain)
@@ -275,7 +222,7 @@ class PostgresStore:
         limit = rules.page_limit(page)
         offset = rules.position(page.after, "o")
         sql = (
-            f"SELECT {_SUMMARY_COLUMNS} FROM collection_items i JOIN companies c ON c.id = i.company_id "
+            f"SELECT {SUMMARY_COLUMNS} FROM collection_items i JOIN companies c ON c.id = i.company_id "
             "WHERE i.collection_id = %s ORDER BY i.added_seq LIMIT %s OFFSET %s"
         )
 
@@ -284,7 +231,7 @@ class PostgresStore:
             return collection, await _fetchall(conn, sql, (collection_id, limit + 1, offset))
 
         collection, rows = await self._run(work)
-        items = [_summary(r) for r in rows[:limit]]
+        items = [summary_of(r) for r in rows[:limit]]
         return collection, Page(items, f"o{offset + limit}" if len(rows) > limit else None)
 
     async def create_collection(self, owner: str, name: str, description: str | None) -> tuple[Collection, bool]:

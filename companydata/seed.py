@@ -25,6 +25,7 @@ from companydata.sqlite_schema import (
     COMPANIES_TABLE,
     COMPANY_INDEXES,
     SCHEMA_VERSION,
+    SEARCH_TABLES,
     USER_TABLES,
     fill_search_index,
 )
@@ -122,6 +123,7 @@ def seed_sqlite(path: Path, n: int, *, progress: bool = True) -> SeedReport:
                 "PRAGMA cache_size = -262144",
                 COMPANIES_TABLE,
                 COMPANIES_FTS,
+                *SEARCH_TABLES,
                 *USER_TABLES,
             ),
         )

@@ -4,13 +4,19 @@ Companies are written only by the seeder, in id order, with ``rid`` equal to the
 generator index; so ``rid`` order is id order and the filter indexes (which
 carry the rowid implicitly) serve "filter, then order by id" without a sort.
 
-The full-text index is contentless: it holds the words of
+The full-text index is contentless: column ``doc`` holds the words of
 ``companydata.text.search_document`` (the same document the PostgreSQL store
-indexes) and no copy of the text. Its rowid is not ``rid`` but the *text key*,
-``(EMPLOYEES_CAP - employee_count) << 32 | rid``: ascending key order is the
-order of text searches (most employees first, then id), so FTS5 hands matches
-over already sorted and a page of an "all" search stops after its rows,
-whatever the number of matches; ``key & RID_MASK`` is the company's ``rid``.
+indexes), column ``facets`` the company's filter values as tokens
+(``companydata.facets``), and no copy of the text. Its rowid is not ``rid`` but
+the *text key*, ``(EMPLOYEES_CAP - employee_count) << 32 | rid``: ascending key
+order is the order of text searches (most employees first, then id), so FTS5
+hands matches over already sorted, employee bounds are a key range, and a page
+stops after its rows whatever the number of matches; ``key & RID_MASK`` is the
+company's ``rid``.
+
+``search_words`` is the index's vocabulary (word, companies holding it), for
+turning prefix terms into words (``companydata.ranking``); ``founded_years``
+lists the years present, for turning year bounds into year tokens.
 """
 
 from __future__ import annotations
@@ -18,11 +24,13 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from companydata.facets import row_facets
 from companydata.text import search_document
 
 # Bump when the layout changes; ``store_info`` treats other versions as "no store".
 # 2: contentless FTS over the store-neutral search document; employee index descending (text-search order).
-SCHEMA_VERSION = 2
+# 3: facet tokens in the FTS index; vocabulary and founding-year tables.
+SCHEMA_VERSION = 3
 
 COMPANIES_TABLE = """
 CREATE TABLE IF NOT EXISTS companies (
@@ -57,11 +65,24 @@ COMPANY_INDEXES = (
 # Contentless (no text is stored twice) and without column sizes (they only serve bm25, which is not used).
 COMPANIES_FTS = """
 CREATE VIRTUAL TABLE IF NOT EXISTS companies_fts USING fts5 (
-    doc, content = '', columnsize = 0,
+    doc, facets, content = '', columnsize = 0,
     tokenize = 'unicode61 remove_diacritics 2'
 )
 """
-FTS_INSERT = "INSERT INTO companies_fts (rowid, doc) VALUES (?, ?)"
+FTS_INSERT = "INSERT INTO companies_fts (rowid, doc, facets) VALUES (?, ?, ?)"
+# Written with the full-text index, from it (both are rebuilt together).
+SEARCH_TABLES = (
+    "CREATE TABLE IF NOT EXISTS search_words (word TEXT PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS founded_years (year INTEGER PRIMARY KEY, docs INTEGER NOT NULL)",
+)
+_FILL_SEARCH_TABLES = (
+    "DELETE FROM search_words",
+    "DELETE FROM founded_years",
+    "CREATE VIRTUAL TABLE temp.companies_fts_terms USING fts5vocab(main, companies_fts, col)",
+    "INSERT INTO search_words (word, docs) SELECT term, doc FROM temp.companies_fts_terms WHERE col = 'doc'",
+    "DROP TABLE temp.companies_fts_terms",
+    "INSERT INTO founded_years (year, docs) SELECT founded_year, count(*) FROM companies GROUP BY founded_year",
+)
 EMPLOYEES_CAP = 2**31 - 1
 RID_MASK = 2**32 - 1
 TEXT_KEY = f"(({EMPLOYEES_CAP} - employee_count) << 32) | rid"
@@ -123,16 +144,17 @@ USER_TABLES = (
 
 def create_all(conn: sqlite3.Connection) -> None:
     """Create every table and index that is missing (an empty store is valid)."""
-    for statement in (COMPANIES_TABLE, *COMPANY_INDEXES, COMPANIES_FTS, *USER_TABLES):
+    for statement in (COMPANIES_TABLE, *COMPANY_INDEXES, COMPANIES_FTS, *SEARCH_TABLES, *USER_TABLES):
         conn.execute(statement)
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
 def fill_search_index(conn: sqlite3.Connection) -> None:
-    """Index every company's search document under its text key (the companies and their indexes must exist).
+    """Index every company's search document and facets under its text key, then the vocabulary and years.
 
-    Rows go in in key order (FTS5 writes out its buffer whenever a rowid is
-    not above the previous one), read back through the employee index.
+    The companies and their indexes must exist. Rows go in in key order (FTS5
+    writes out its buffer whenever a rowid is not above the previous one), read
+    back through the employee index.
     """
     (out_of_range,) = conn.execute(
         f"SELECT count(*) FROM companies WHERE employee_count NOT BETWEEN 0 AND {EMPLOYEES_CAP} "
@@ -143,16 +165,28 @@ def fill_search_index(conn: sqlite3.Connection) -> None:
     for statement in FTS_BULK_LOAD:
         conn.execute(statement)
     rows = conn.execute(
-        f"SELECT {TEXT_KEY}, name, domain, description, tags FROM companies ORDER BY employee_count DESC, rid"
+        f"SELECT {TEXT_KEY}, name, domain, description, tags, country, industry, city, founded_year "
+        "FROM companies ORDER BY employee_count DESC, rid"
     )
-    conn.executemany(FTS_INSERT, ((r[0], search_document(r[1], r[2], r[3], json.loads(r[4]))) for r in rows))
-    for statement in FTS_OPTIMIZE:
+    conn.executemany(
+        FTS_INSERT,
+        ((r[0], search_document(r[1], r[2], r[3], json.loads(r[4])), row_facets(r[5], r[6], r[7], r[8])) for r in rows),
+    )
+    for statement in (*FTS_OPTIMIZE, *_FILL_SEARCH_TABLES):
         conn.execute(statement)
 
 
-def upgrade_from_v1(conn: sqlite3.Connection) -> None:
-    """Rebuild a version-1 store's full-text index and indexes in place; collections and requests are kept."""
-    conn.execute("DROP TABLE IF EXISTS companies_fts")
-    conn.execute("DROP INDEX IF EXISTS companies_employees")
+def upgrade(conn: sqlite3.Connection) -> None:
+    """Rebuild an older store's full-text index, search tables and indexes in place (versions 1 and 2).
+
+    Collections and email-discovery requests are kept.
+    """
+    for statement in (
+        "DROP TABLE IF EXISTS companies_fts",
+        "DROP TABLE IF EXISTS search_words",
+        "DROP TABLE IF EXISTS founded_years",
+        "DROP INDEX IF EXISTS companies_employees",  # version 1's ascending index
+    ):
+        conn.execute(statement)
     create_all(conn)
     fill_search_index(conn)

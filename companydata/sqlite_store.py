@@ -6,8 +6,9 @@ Uniqueness is the database's job (UNIQUE / PRIMARY KEY + ``ON CONFLICT DO
 NOTHING`` / ``INSERT OR IGNORE``), so concurrent retries leave one effect.
 
 Results equal ``PostgresStore``'s call for call: the rules both follow (paging
-tokens, ranking, checks, messages, timestamps) are in ``store_rules`` and
-``text``; this module only says them in SQLite's SQL.
+tokens, ranking, checks, messages, timestamps) are in ``store_rules``,
+``text`` and ``ranking``; this module and ``sqlite_search`` only say them in
+SQLite's SQL.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ import anyio
 from companydata import store_rules as rules
 from companydata.discovery import roles_key
 from companydata.sqlite_pool import SqlitePool, immediate
-from companydata.sqlite_schema import RID_MASK, SCHEMA_VERSION, create_all, upgrade_from_v1
-from companydata.store_rules import DiscoveryRecord, FilterKey, SearchPlan
-from companydata.text import Term, TextQuery
+from companydata.sqlite_schema import SCHEMA_VERSION, create_all, upgrade
+from companydata.sqlite_search import SUMMARY_COLUMNS, search, summary_of
+from companydata.store_rules import DiscoveryRecord
 from core.errors import BackendUnavailable
 from core.model import (
     AddResult,
@@ -42,87 +43,18 @@ from core.model import (
 
 T = TypeVar("T")
 
-_SUMMARY_COLUMNS = "c.rid, c.id, c.name, c.domain, c.industry, c.country, c.city, c.employee_count, c.founded_year"
-_COMPANY_COLUMNS = f"{_SUMMARY_COLUMNS}, c.description, c.website, c.tags, c.updated_at"
+_COMPANY_COLUMNS = f"{SUMMARY_COLUMNS}, c.description, c.website, c.tags, c.updated_at"
 _IN_CHUNK = 500
-# Industry, city and domain are NOCASE columns, which compare A-Z case-insensitively.
-_FILTER_SQL: dict[FilterKey, str] = {
-    "industry": "c.industry = ?",
-    "country": "c.country = ?",
-    "city": "c.city = ?",
-    "min_employees": "c.employee_count >= ?",
-    "max_employees": "c.employee_count <= ?",
-    "founded_after": "c.founded_year > ?",
-    "founded_before": "c.founded_year < ?",
-}
-_MATCHING = "SELECT rowid FROM companies_fts WHERE companies_fts MATCH ?"
-
-
-def _summary(row: Sequence[Any]) -> CompanySummary:
-    return CompanySummary(
-        id=row[1],
-        name=row[2],
-        domain=row[3],
-        industry=row[4],
-        country=row[5],
-        city=row[6],
-        employee_count=row[7],
-        founded_year=row[8],
-    )
 
 
 def _company(row: Sequence[Any]) -> Company:
     return Company(
-        **_summary(row).model_dump(),
+        **summary_of(row).model_dump(),
         description=row[9],
         website=row[10],
         tags=json.loads(row[11]),
         updated_at=row[12],
     )
-
-
-def _fts_term(term: Term) -> str:
-    """One FTS5 term: the word is ``[a-z0-9]+`` (see ``companydata.text``), so quoting it is safe."""
-    return f'"{term.word}"*' if term.prefix else f'"{term.word}"'
-
-
-def _search_sql(plan: SearchPlan) -> tuple[str, list[Any]]:
-    clauses = [_FILTER_SQL[key] for key, _ in plan.conditions]
-    params: list[Any] = [value for _, value in plan.conditions]
-    if plan.text is None:
-        where = " AND ".join([*clauses, "c.rid > ?"])
-        sql = f"SELECT {_SUMMARY_COLUMNS} FROM companies c WHERE {where} ORDER BY c.rid LIMIT ?"
-        return sql, [*params, plan.start, plan.limit + 1]
-    page = [plan.limit + 1, plan.start]
-    terms = [_fts_term(t) for t in plan.text.matchable_terms]
-    # The FTS rowid is the text key (sqlite_schema): ascending = most employees first, then id. CROSS JOIN keeps
-    # the full-text index as the outer loop, so its rows arrive in that order and the page stops early.
-    if plan.text.match == "all" or len(terms) == 1:
-        where = " AND ".join(["f.companies_fts MATCH ?", *clauses])
-        sql = (
-            f"SELECT {_SUMMARY_COLUMNS} FROM companies_fts f CROSS JOIN companies c ON c.rid = f.rowid & {RID_MASK} "
-            f"WHERE {where} ORDER BY f.rowid LIMIT ? OFFSET ?"
-        )
-        return sql, [fts_match(plan.text), *params, *page]
-    # "any": most query terms matched first. Every match is counted, but companies are read only for the page
-    # (or, with filters, for every match).
-    join = f"CROSS JOIN companies c ON c.rid = s.k & {RID_MASK}"
-    hits = " + ".join(f"(rowid IN ({_MATCHING}))" for _ in terms)
-    matches = f"SELECT rowid AS k, {hits} AS hits FROM companies_fts WHERE companies_fts MATCH ?"
-    if not clauses:
-        ranked = f"SELECT k, hits FROM ({matches}) ORDER BY hits DESC, k LIMIT ? OFFSET ?"
-        sql = f"SELECT {_SUMMARY_COLUMNS} FROM ({ranked}) s {join} ORDER BY s.hits DESC, s.k"
-        return sql, [*terms, fts_match(plan.text), *page]
-    where = " AND ".join(clauses)
-    sql = (
-        f"SELECT {_SUMMARY_COLUMNS} FROM ({matches}) s {join} WHERE {where} ORDER BY s.hits DESC, s.k LIMIT ? OFFSET ?"
-    )
-    return sql, [*terms, fts_match(plan.text), *params, *page]
-
-
-def fts_match(text: TextQuery) -> str:
-    """The FTS5 MATCH expression of a query's matchable terms: every one ("all") or any one ("any")."""
-    return (" AND " if text.match == "all" else " OR ").join(_fts_term(t) for t in text.matchable_terms)
 
 
 class SqliteStore:
@@ -165,15 +97,15 @@ class SqliteStore:
     @staticmethod
     def _prepare(conn: sqlite3.Connection) -> None:
         (version,) = conn.execute("PRAGMA user_version").fetchone()
-        if version not in (0, 1, SCHEMA_VERSION):
+        if version not in (0, 1, 2, SCHEMA_VERSION):
             raise BackendUnavailable(
                 f"The store file has schema version {version}, this server needs {SCHEMA_VERSION}: seed it again."
             )
         conn.execute("PRAGMA journal_mode = WAL")  # persistent; a no-op on a seeded store
         with immediate(conn):
             (version,) = conn.execute("PRAGMA user_version").fetchone()  # another process may have upgraded it
-            if version == 1:
-                upgrade_from_v1(conn)
+            if version in (1, 2):
+                upgrade(conn)
             create_all(conn)
 
     async def aclose(self) -> None:
@@ -199,9 +131,7 @@ class SqliteStore:
         plan = rules.plan_search(filters, page)
         if plan.matches_nothing:
             return Page([], None)
-        sql, args = _search_sql(plan)
-        rows = await self._run(lambda conn: conn.execute(sql, args).fetchall())
-        return plan.page([(r[0], _summary(r)) for r in rows])
+        return plan.page(await self._run(lambda conn: search(conn, plan)))
 
     async def get_company(self, *, company_id: str | None = None, domain: str | None = None) -> Company:
         kind, key = rules.one_company_key(company_id, domain)
@@ -256,7 +186,7 @@ class SqliteStore:
         limit = rules.page_limit(page)
         offset = rules.position(page.after, "o")
         sql = (
-            f"SELECT {_SUMMARY_COLUMNS} FROM collection_items i JOIN companies c ON c.id = i.company_id "
+            f"SELECT {SUMMARY_COLUMNS} FROM collection_items i JOIN companies c ON c.id = i.company_id "
             "WHERE i.collection_id = ? ORDER BY i.rowid LIMIT ? OFFSET ?"
         )
 
@@ -265,7 +195,7 @@ class SqliteStore:
             return collection, conn.execute(sql, (collection_id, limit + 1, offset)).fetchall()
 
         collection, rows = await self._run(work)
-        items = [_summary(r) for r in rows[:limit]]
+        items = [summary_of(r) for r in rows[:limit]]
         return collection, Page(items, f"o{offset + limit}" if len(rows) > limit else None)
 
     async def create_collection(self, owner: str, name: str, description: str | None) -> tuple[Collection, bool]:

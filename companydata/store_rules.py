@@ -7,7 +7,9 @@ email-discovery request looks at a given moment.
 
 Paging tokens (``PageRequest.after``) are ``k<seq>`` (the last row's sequence
 number, for searches without text) and ``o<offset>`` (ranked text searches and
-the collection lists).
+the collection lists). An "any" search's results are bounded (see
+``companydata.ranking``): its last page has no next token, and an offset past
+the end gives an empty page.
 """
 
 from __future__ import annotations
@@ -206,7 +208,8 @@ class SearchPlan:
 
     Without text the order is the sequence number (= id order) and ``start`` is
     the last sequence number already returned (-1 at first). With text the
-    order is the ranking of ``companydata.text`` and ``start`` is an offset.
+    order is the ranking of ``companydata.text`` (and ``companydata.ranking``
+    for "any") and ``start`` is an offset.
     """
 
     limit: int

@@ -12,14 +12,20 @@ exact word (under three characters) or a prefix. A query word that is not
 ASCII after folding ("名前") can match no indexed word, so it is kept but marked
 unmatchable instead of being handed to a store that might fold it further.
 
-Ranking is store-neutral too (see ``search_order``): no store-specific scores.
+Ranking is store-neutral too, and uses no store-specific scores. Text
+searches are ordered by employees (most first), then id ("text order").
+``match="all"`` (the default) returns every company that has every term, in
+text order. ``match="any"`` with two or more matchable terms ranks a bounded
+candidate set by the number of terms matched, then text order (the rule is in
+``companydata.ranking``); with one matchable term it is the "all" search.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -122,3 +128,24 @@ def term_matches(term: Term, document_words: Iterable[str]) -> bool:
     if not term.matchable:
         return False
     return any(w.startswith(term.word) if term.prefix else w == term.word for w in document_words)
+
+
+class MatchCounter:
+    """Counts how many of a query's terms a document matches (``term_matches``, made fast for many documents)."""
+
+    def __init__(self, terms: Iterable[Term]) -> None:
+        self._terms = [(t.word, t.prefix) for t in terms if t.matchable]
+
+    def __call__(self, sorted_words: Sequence[str]) -> int:
+        """``sorted_words``: the document's distinct words, sorted."""
+        count = 0
+        for word, prefix in self._terms:
+            at = bisect_left(sorted_words, word)  # the word itself, else the first word it is a prefix of
+            if at < len(sorted_words) and (sorted_words[at].startswith(word) if prefix else sorted_words[at] == word):
+                count += 1
+        return count
+
+
+def count_matched(terms: Iterable[Term], sorted_words: Sequence[str]) -> int:
+    """How many of ``terms`` match a document, given its distinct words in sorted order."""
+    return MatchCounter(terms)(sorted_words)

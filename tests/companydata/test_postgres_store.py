@@ -137,6 +137,26 @@ def test_concurrent_migrations_apply_once(pg_dsn: str, fresh_schema: str) -> Non
     assert sorted(results, key=len) == [[]] * 5 + [[m.version for m in MIGRATIONS]]
 
 
+async def test_migration_2_indexes_the_companies_already_there(pg_dsn: str, fresh_schema: str, pg_seeded: str) -> None:
+    """A schema seeded before the facets and vocabulary searches like a fresh one once migrated."""
+    with psycopg.connect(pg_dsn, autocommit=True, options=f"-c search_path={fresh_schema}") as conn:
+        assert migrate(conn, fresh_schema, MIGRATIONS[:1]) == [1]
+        with conn.cursor().copy("COPY companies FROM STDIN") as copy:
+            copy.write(copy_text(list(generate_companies(STORE_SIZE)), 0))
+    assert migrate_postgres(pg_dsn, fresh_schema) == [2]
+    queries = [
+        CompanyFilters(query="cloud", country="US"),
+        CompanyFilters(query="based team data", match="any", industry="software", min_employees=20),
+        CompanyFilters(query="bas", founded_before=2000),
+    ]
+    answers = []
+    for schema in (pg_seeded, fresh_schema):
+        store = store_for(pg_dsn, schema, migrate=False)
+        async with aclosing(store):
+            answers.append([await store.search_companies(q, PageRequest(limit=50)) for q in queries])
+    assert answers[0] == answers[1] and all(page.items for page in answers[0])
+
+
 async def test_open_migrates_an_empty_schema(pg_dsn: str, fresh_schema: str) -> None:
     store = store_for(pg_dsn, fresh_schema)
     async with aclosing(store):

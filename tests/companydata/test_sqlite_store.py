@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import re
 import sqlite3
@@ -20,8 +21,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from companydata.generator import GeneratedCompany, generate_companies
+from companydata.ranking import ANY_CANDIDATES_PER_TERM
 from companydata.seed import StoreInUse, seed_sqlite, store_info
-from companydata.sqlite_store import SqliteStore, fts_match
+from companydata.sqlite_schema import TEXT_KEY
+from companydata.sqlite_search import expand, fts_match
+from companydata.sqlite_store import SqliteStore
 from companydata.text import parse_query, search_document
 from core.errors import BackendError, BackendUnavailable, NotFound, ValidationFailed
 from core.model import CompanyFilters, CompanySummary, PageRequest
@@ -163,17 +167,67 @@ async def test_text_matches_rank_by_employees_then_id(store: SqliteStore) -> Non
     assert len(want) > 1 and [c.id for c in got] == [r.id for r in want]
 
 
-async def test_any_ranks_by_terms_matched_then_employees_then_id(store: SqliteStore) -> None:
-    terms = ["cloud", "payment", "bank"]
-    async with aclosing(store):
-        got = await walk(store, CompanyFilters(query=" ".join(terms), match="any"), limit=100)
+def any_rule(terms: list[str], keep: Callable[[GeneratedCompany], bool] = lambda r: True) -> list[GeneratedCompany]:
+    """The "any" rule, by the book (``companydata.ranking``): each term's first matches in text order, ranked."""
+    rows = sorted((r for r in ROWS if keep(r)), key=lambda r: (-r.employee_count, r.id))
+    candidates: dict[str, GeneratedCompany] = {}
+    for term in terms:
+        candidates.update((r.id, r) for r in [r for r in rows if has_word(words(r), term)][:ANY_CANDIDATES_PER_TERM])
 
     def hits(r: GeneratedCompany) -> int:
         return sum(has_word(words(r), t) for t in terms)
 
-    want = sorted((r for r in ROWS if hits(r)), key=lambda r: (-hits(r), -r.employee_count, r.id))
-    assert {hits(r) for r in want} >= {1, 2}
+    return sorted(candidates.values(), key=lambda r: (-hits(r), -r.employee_count, r.id))
+
+
+async def test_any_ranks_by_terms_matched_then_employees_then_id(store: SqliteStore) -> None:
+    terms = ["cloud", "payment", "bank"]
+    async with aclosing(store):
+        got = await walk(store, CompanyFilters(query=" ".join(terms), match="any"), limit=100)
+    want = any_rule(terms)
+    assert len({sum(has_word(words(r), t) for t in terms) for r in want}) >= 2
     assert [c.id for c in got] == [r.id for r in want]
+
+
+@pytest.mark.parametrize("limit", [7, 100])
+async def test_any_with_common_words_ranks_each_words_first_matches(store: SqliteStore, limit: int) -> None:
+    """Words that nearly every company has: each brings its first 100 matches, and paging ends with them."""
+    terms = ["based", "works", "team", "related", "products", "builds", "customers", "develops", "founded"]
+    async with aclosing(store):
+        got = await walk(store, CompanyFilters(query=" ".join(terms), match="any"), limit=limit)
+    want = any_rule(terms)
+    matching = [r for r in ROWS if any(has_word(words(r), t) for t in terms)]
+    assert ANY_CANDIDATES_PER_TERM < len(want) < len(matching)  # bounded, well short of every match
+    assert [c.id for c in got] == [r.id for r in want]
+
+
+async def test_any_candidates_are_taken_after_the_filters(store: SqliteStore) -> None:
+    terms = ["based", "team", "cloud"]
+
+    def keep(r: GeneratedCompany) -> bool:
+        return r.country == "US" and r.employee_count >= 20
+
+    async with aclosing(store):
+        got = await walk(store, CompanyFilters(query=" ".join(terms), match="any", country="us", min_employees=20), 50)
+    want = any_rule(terms, keep)
+    assert want and [c.id for c in got] == [r.id for r in want]
+
+
+async def test_any_with_one_matchable_word_is_not_bounded(store: SqliteStore) -> None:
+    async with aclosing(store):
+        got = await walk(store, CompanyFilters(query="based 名前", match="any"), limit=100)
+    want = sorted((r for r in ROWS if has_word(words(r), "based")), key=lambda r: (-r.employee_count, r.id))
+    assert len(want) > ANY_CANDIDATES_PER_TERM and [c.id for c in got] == [r.id for r in want]
+
+
+async def test_any_paging_past_the_candidates_ends_the_results(store: SqliteStore) -> None:
+    query = CompanyFilters(query="based team", match="any")
+    async with aclosing(store):
+        total = len(await walk(store, query, limit=100))
+        last = await store.search_companies(query, PageRequest(limit=10, after=f"o{total - 10}"))
+        past = await store.search_companies(query, PageRequest(limit=10, after=f"o{total}"))
+    assert len(last.items) == 10 and last.next_after is None
+    assert past.items == [] and past.next_after is None
 
 
 async def test_text_search_combines_with_filters(store: SqliteStore) -> None:
@@ -201,7 +255,10 @@ def test_any_text_makes_a_valid_full_text_query(seeded_path: Path, text: str, ma
     if query.matches_nothing:
         return
     with closing(sqlite3.connect(seeded_path)) as conn:
-        conn.execute("SELECT count(*) FROM companies_fts WHERE companies_fts MATCH ?", (fts_match(query),)).fetchone()
+        terms = [t for t in expand(conn, query.matchable_terms) if not t.matches_nothing]
+        if terms:
+            expression = fts_match(terms, " AND " if match == "all" else " OR ", ["c0123456789abcdef"], ["y1999"])
+            conn.execute("SELECT count(*) FROM companies_fts WHERE companies_fts MATCH ?", (expression,)).fetchone()
 
 
 async def test_query_without_words_is_a_filter_only_search(store: SqliteStore) -> None:
@@ -632,6 +689,49 @@ def _downgrade_to_v1(path: Path) -> None:
             PRAGMA user_version = 1;
             """
         )
+
+
+def _downgrade_to_v2(path: Path) -> None:
+    """Give a store the version-2 layout: a contentless FTS of the documents alone, no search tables."""
+    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        conn.executescript(
+            """
+            DROP TABLE companies_fts;
+            DROP TABLE search_words;
+            DROP TABLE founded_years;
+            CREATE VIRTUAL TABLE companies_fts USING fts5 (
+                doc, content = '', columnsize = 0, tokenize = 'unicode61 remove_diacritics 2'
+            );
+            """
+        )
+        rows = conn.execute(
+            f"SELECT {TEXT_KEY}, name, domain, description, tags FROM companies ORDER BY employee_count DESC, rid"
+        ).fetchall()
+        conn.executemany(
+            "INSERT INTO companies_fts (rowid, doc) VALUES (?, ?)",
+            [(r[0], search_document(r[1], r[2], r[3], json.loads(r[4]))) for r in rows],
+        )
+        conn.execute("PRAGMA user_version = 2")
+
+
+async def test_a_version_2_store_is_upgraded_in_place(tmp_path: Path) -> None:
+    fresh, old = tmp_path / "fresh.sqlite", tmp_path / "old.sqlite"
+    seed_sqlite(fresh, 400, progress=False)
+    seed_sqlite(old, 400, progress=False)
+    _downgrade_to_v2(old)
+    assert store_info(old) is None
+    queries = [
+        CompanyFilters(query="cloud", country="US"),
+        CompanyFilters(query="based team data", match="any", founded_after=2000),
+        CompanyFilters(query="bas"),
+    ]
+    answers = []
+    for path in (fresh, old):
+        store = SqliteStore(path)
+        async with aclosing(store):
+            answers.append([await store.search_companies(q, PageRequest(limit=50)) for q in queries])
+    assert answers[0] == answers[1] and all(page.items for page in answers[0])
+    assert store_info(old) == 400
 
 
 async def test_a_version_1_store_is_upgraded_in_place(tmp_path: Path) -> None:
