@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import latency, peer, process, scale, throughput
+from bench import latency, peer, process, report, scale, throughput
 from bench.servers import Running, mint_token, start_api, start_bare, start_product
 from bench.wire import REVISIONS
 from companydata.seed import seed_sqlite
@@ -161,7 +161,11 @@ def main(argv: list[str] | None = None) -> int:
         results["process"] = bench_process(
             data, store_path, work, 2 if args.quick else 5, 1000 if args.quick else 10_000
         )
-    print(__import__("bench.report", fromlist=["write"]).write(results, Path(args.out)))
+        results["peer"] = bench_peer(data, work, companies, 50 if args.quick else 1000)
+        scale_companies = 20_000 if args.quick else 1_000_000
+        results["scale"] = bench_scale(work, scale_companies, args.postgres)
+        results["sections"] = [peer.markdown(results["peer"]), scale.markdown(results["scale"], scale_companies)]
+    print(report.write(results, Path(args.out)))
     return 0
 
 
