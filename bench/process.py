@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import statistics
 import time
 from collections.abc import Callable
@@ -13,12 +14,11 @@ from bench.servers import Running
 from bench.wire import LEGACY, call_body, call_headers, is_ok
 
 
-def first_result_s(start: Callable[[], Running], token_for: Callable[[str], str | None]) -> float:
-    """Seconds from spawning the process to the first successful get_company result."""
+def first_result_s(start: Callable[[], Running], token: str | None) -> float:
+    """Seconds from spawning the process to the first successful get_company result (token minted beforehand)."""
     began = time.perf_counter()
     server = start()
     try:
-        token = token_for(server.url)
         body = call_body("get_company", {"company_id": "cmp_00000001"}, LEGACY)
         headers = call_headers("get_company", LEGACY, token)
         while True:
@@ -33,8 +33,14 @@ def first_result_s(start: Callable[[], Running], token_for: Callable[[str], str 
         server.stop()
 
 
-def cold_start_s(start: Callable[[], Running], token_for: Callable[[str], str | None], runs: int) -> float:
-    return statistics.median(first_result_s(start, token_for) for _ in range(runs))
+def cold_start_s(start: Callable[[], Running], token: str | None, runs: int) -> float:
+    return statistics.median(first_result_s(start, token) for _ in range(runs))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def rss_mb(pid: int) -> float:

@@ -100,10 +100,12 @@ def bench_throughput(data: Path, store_path: Path, work: Path, quick: bool, redi
 
 
 def bench_process(data: Path, store_path: Path, work: Path, runs: int, calls: int) -> dict[str, Any]:
+    port = process.free_port()  # a known URL, so the token is minted before the clock starts
+    token = mint_token(data, f"http://127.0.0.1:{port}/mcp")
     product_cold = process.cold_start_s(
-        lambda: start_product(data, work / "cold.log"), lambda url: mint_token(data, url), runs
+        lambda: start_product(data, work / "cold.log", "--port", str(port)), token, runs
     )
-    bare_cold = process.cold_start_s(lambda: start_bare(store_path, work / "cold-bare.log"), lambda _: None, runs)
+    bare_cold = process.cold_start_s(lambda: start_bare(store_path, work / "cold-bare.log"), None, runs)
     server = start_product(data, work / "rss.log")
     try:
         rss = process.rss_after_calls(server, mint_token(data, server.url), calls)
