@@ -37,7 +37,7 @@ from companydata.facets import FACET_KINDS, facet_filter
 from companydata.postgres_costs import Estimate, Shape
 from companydata.postgres_pool import Connection
 from companydata.ranking import Expansion
-from companydata.store_rules import FilterKey, SearchPlan
+from companydata.store_rules import FilterKey, SearchPlan, summary_of
 from companydata.text import Term
 from core.model import CompanySummary
 
@@ -65,19 +65,6 @@ _ORDER = "c.employee_count DESC, c.seq"
 Row = tuple[int, CompanySummary]
 Key = tuple[int, int]  # (-employee_count, seq): ascending is text order
 Query = tuple[str, list[Any]]  # SQL and its parameters
-
-
-def summary_of(row: Sequence[Any]) -> CompanySummary:
-    return CompanySummary(
-        id=row[1],
-        name=row[2],
-        domain=row[3],
-        industry=row[4],
-        country=row[5],
-        city=row[6],
-        employee_count=row[7],
-        founded_year=row[8],
-    )
 
 
 def lexemes(term: Expansion, *, indexed: bool) -> str:

@@ -20,7 +20,7 @@ from companydata import ranking
 from companydata.facets import FacetFilter, facet_filter, year_token
 from companydata.ranking import Expansion
 from companydata.sqlite_schema import EMPLOYEES_CAP, RID_MASK
-from companydata.store_rules import FilterKey, SearchPlan
+from companydata.store_rules import FilterKey, SearchPlan, summary_of
 from companydata.text import MatchCounter, Term, search_document
 from core.model import CompanySummary
 
@@ -47,19 +47,6 @@ _YEAR_TOKENS_MAX = 64
 _YEAR_TOKENS_MAX_SHARE = 0.5
 
 Row = tuple[int, CompanySummary]
-
-
-def summary_of(row: Sequence[Any]) -> CompanySummary:
-    return CompanySummary(
-        id=row[1],
-        name=row[2],
-        domain=row[3],
-        industry=row[4],
-        country=row[5],
-        city=row[6],
-        employee_count=row[7],
-        founded_year=row[8],
-    )
 
 
 def key_range(facets: FacetFilter) -> tuple[int, int] | None:

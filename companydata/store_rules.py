@@ -15,10 +15,10 @@ the end gives an empty page.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from companydata.discovery import normalize_roles, synthetic_results
 from companydata.text import TextQuery, parse_query
@@ -241,3 +241,17 @@ def plan_search(filters: CompanyFilters, page: PageRequest) -> SearchPlan:
     else:
         start = position(page.after, "k")
     return SearchPlan(limit, filter_conditions(filters), text, start)
+
+
+def summary_of(row: Sequence[Any]) -> CompanySummary:
+    """A summary from a row of either store's SUMMARY_COLUMNS (the row key first, then the fields in order)."""
+    return CompanySummary(
+        id=row[1],
+        name=row[2],
+        domain=row[3],
+        industry=row[4],
+        country=row[5],
+        city=row[6],
+        employee_count=row[7],
+        founded_year=row[8],
+    )
