@@ -184,9 +184,6 @@ class PostgresStore:
             raise rules.company_lookup_error(company_id, domain)
         return _company(rows[0])
 
-    async def existing_company_ids(self, company_ids: list[str]) -> set[str]:
-        return await self._run(lambda conn: self._existing(conn, company_ids))
-
     @staticmethod
     async def _existing(conn: Connection, company_ids: Sequence[str]) -> set[str]:
         unique = [c for c in dict.fromkeys(company_ids) if not _has_nul(c)]

@@ -141,9 +141,6 @@ class SqliteStore:
             raise rules.company_lookup_error(company_id, domain)
         return _company(row)
 
-    async def existing_company_ids(self, company_ids: list[str]) -> set[str]:
-        return await self._run(lambda conn: self._existing(conn, company_ids))
-
     @staticmethod
     def _existing(conn: sqlite3.Connection, company_ids: Sequence[str]) -> set[str]:
         unique = list(dict.fromkeys(company_ids))

@@ -13,6 +13,7 @@ import platformdirs
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.catalog import TOOL_NAMES, default_rate_limits
 from core.errors import ConfigError
 
 AdapterName = Literal["fake", "graphql", "aws", "azure", "gcp"]
@@ -30,13 +31,18 @@ class RateLimitRule:
 
 
 def parse_rate_limits(spec: str) -> dict[str, RateLimitRule]:
-    """Parse ``ai_search=5/minute,request_email_discovery=10/hour``."""
+    """Parse ``ai_search=5/minute,request_email_discovery=10/hour``; a tool name not in the catalog is refused
+    (a typo would otherwise leave the tool silently unlimited)."""
     rules: dict[str, RateLimitRule] = {}
     for part in filter(None, (p.strip() for p in spec.split(","))):
         match = _RATE_RE.match(part)
         if match is None:
             raise ConfigError(f"bad rate limit {part!r}: expected TOOL=N/second|minute|hour|day")
         tool, amount, period = match.groups()
+        if tool not in TOOL_NAMES:
+            raise ConfigError(
+                f"bad rate limit {part!r}: there is no tool {tool!r}; the tools are {', '.join(TOOL_NAMES)}"
+            )
         if int(amount) < 1:
             raise ConfigError(f"bad rate limit {part!r}: the amount must be at least 1")
         rules[tool] = RateLimitRule(int(amount), _PERIODS[period], f"{amount}/{period}")
@@ -74,7 +80,7 @@ class Settings(BaseSettings):
     auth: AuthMode | None = None  # None: the transport's default (see effective_auth)
     resource_url: str | None = None
     allowed_origins: str | None = None  # comma separated; default: loopback origins
-    rate_limits: str = "ai_search=5/minute,request_email_discovery=10/hour"
+    rate_limits: str = Field(default_factory=default_rate_limits)  # from each tool's rate class (core.catalog)
     redis_url: str | None = None
     graphql_url: str | None = None
     shadow_graphql_url: str | None = None  # mirror reads to a second company API and report parity

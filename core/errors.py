@@ -121,3 +121,9 @@ class ConfigError(CoreError):
     """Bad settings found at start-up; the process refuses to start."""
 
     type = "config"
+
+
+# The error types that say the server side failed (not the request): retryable faults, never data differences.
+SERVER_FAULT_TYPES: frozenset[str] = frozenset(
+    cls.type for cls in (GuardUnavailable, BackendError, BackendUnavailable, BackendTimeout)
+)

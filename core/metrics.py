@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from core.catalog import WRITE_TOOLS
+
 NAMESPACE: Final = "CompanyMCP"
 
 # Dimensions of every per-call metric.
@@ -22,3 +24,9 @@ DIMENSION_ERROR_TYPE: Final = "ErrorType"
 ALL_METRICS: Final = (CALLS, LATENCY, ERRORS, BLOCKED_MUTATIONS, RATE_LIMITED, CAPPED_RESULTS)
 
 BLOCKING_ERROR_TYPES: Final = frozenset({"mutations_disabled"})
+_FORBIDDEN: Final = "forbidden"
+
+
+def is_blocked_write(tool: str, error_type: str | None) -> bool:
+    """What ``BlockedMutations`` counts, in every sink: a write refused by the mutation gate or a write-scope check."""
+    return error_type in BLOCKING_ERROR_TYPES or (error_type == _FORBIDDEN and tool in WRITE_TOOLS)

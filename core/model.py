@@ -7,9 +7,10 @@ from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-READ_SCOPE = "companies:read"
-WRITE_SCOPE = "companies:write"
-ALL_SCOPES = frozenset({READ_SCOPE, WRITE_SCOPE})
+# The scopes are declared in core.catalog; re-exported here for the records' users.
+from core.catalog import ALL_SCOPES as ALL_SCOPES
+from core.catalog import READ_SCOPE as READ_SCOPE
+from core.catalog import WRITE_SCOPE as WRITE_SCOPE
 
 # The hard cap on items per call, for every list (design.md section 2).
 MAX_ITEMS = 100

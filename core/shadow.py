@@ -31,23 +31,14 @@ import anyio
 from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from core.errors import CoreError
+from core.catalog import READ_TOOLS
+from core.errors import SERVER_FAULT_TYPES, CoreError
 from core.model import AddResult, Collection, Company, CompanyFilters, CompanySummary, EmailDiscovery, Page, PageRequest
 from core.normalize import DEFAULT_IGNORE, diff, normalize
 from core.ports import Backend
 
 log = logging.getLogger("company_mcp.shadow")
 
-READ_METHODS = (
-    "search_companies",
-    "get_company",
-    "existing_company_ids",
-    "list_collections",
-    "get_collection",
-    "get_email_discovery",
-)
-# The shadow being unreachable or broken is not a difference in the data: it is counted as an error.
-SHADOW_FAULTS = frozenset({"backend_unavailable", "backend_error", "timeout", "unavailable"})
 OUTCOME_PATH = "$outcome"
 
 
@@ -190,10 +181,12 @@ class ShadowBackend:
             self._count("dropped")
 
     async def _read(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        if method not in READ_TOOLS:  # the catalog says what is read-only; anything else is never mirrored
+            raise LookupError(f"{method} is not a read operation")
         try:
             result = await getattr(self.primary, method)(*args, **kwargs)
         except CoreError as error:
-            if error.type not in SHADOW_FAULTS:  # the primary being down says nothing about the data
+            if error.type not in SERVER_FAULT_TYPES:  # the primary being down says nothing about the data
                 self._enqueue(_Mirror(method, args, kwargs, False, error.type))
             raise
         self._enqueue(_Mirror(method, args, kwargs, True, result))
@@ -207,7 +200,7 @@ class ShadowBackend:
                 answer = await getattr(self.shadow, mirror.method)(*mirror.args, **mirror.kwargs)
             shadow_ok, shadow = True, answer
         except CoreError as error:
-            if error.type in SHADOW_FAULTS:
+            if error.type in SERVER_FAULT_TYPES:  # the shadow being down is an error, not a data difference
                 self._count("errors")
                 return
             shadow_ok, shadow = False, error.type
@@ -234,10 +227,6 @@ class ShadowBackend:
 
     async def get_company(self, *, company_id: str | None = None, domain: str | None = None) -> Company:
         result: Company = await self._read("get_company", company_id=company_id, domain=domain)
-        return result
-
-    async def existing_company_ids(self, company_ids: list[str]) -> set[str]:
-        result: set[str] = await self._read("existing_company_ids", list(company_ids))
         return result
 
     async def list_collections(self, owner: str, page: PageRequest) -> Page[Collection]:

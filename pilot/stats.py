@@ -13,21 +13,12 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from core.errors import SERVER_FAULT_TYPES
 from pilot.runner import TargetRun
 
 ALL = "(all)"
-FAULT_TYPES = frozenset(
-    {
-        "backend_unavailable",
-        "backend_error",
-        "timeout",
-        "unavailable",
-        "untyped_error",
-        "protocol_error",
-        "transport_error",
-        "client_timeout",
-    }
-)
+# The server's own faults plus what the pilot's client sees when there is no typed answer at all.
+FAULT_TYPES = SERVER_FAULT_TYPES | {"untyped_error", "protocol_error", "transport_error", "client_timeout"}
 
 
 def percentile(values: Sequence[float], q: float) -> float:

@@ -127,9 +127,9 @@ def check_tools(listed: list[dict[str, Any]]) -> Check:
 
 
 def _write_tools() -> set[str]:
-    from core.tools.registry import all_tools
+    from core.catalog import WRITE_TOOLS
 
-    return {spec.name for spec in all_tools() if spec.mutates}
+    return set(WRITE_TOOLS)
 
 
 async def check_writes(session: TargetSession, expect_writes: bool) -> Check:

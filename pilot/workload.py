@@ -24,11 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from core.catalog import READ_TOOLS
 from pilot.errors import PilotUsageError
 
-READ_TOOLS = frozenset(
-    {"search_companies", "get_company", "ai_search", "list_collections", "get_collection", "get_email_discovery"}
-)
 AI_SEARCH_BUDGET = 4
 PILOT_COLLECTION = "pilot-parity"
 SEED = 20_240_607

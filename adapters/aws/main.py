@@ -30,15 +30,10 @@ from core.errors import ConfigError
 from core.ports import Ports
 from core.runtime import Runtime
 from core.server import local_principal
-from core.tools.registry import all_tools
 
 MIN_CURSOR_SECRET_BYTES = 32
 
 SecretReader = Callable[[str], str | bytes]
-
-
-def write_tool_names() -> frozenset[str]:
-    return frozenset(spec.name for spec in all_tools() if spec.mutates)
 
 
 def aws_cursor_secret(settings: Settings, aws: AwsSettings, *, read: SecretReader | None = None) -> bytes:
@@ -81,7 +76,7 @@ def build_aws_runtime(
     backend = GraphQLBackend(url, signer=SigV4Signer(aws.region), call_timeout_s=backend_deadline_s(settings))
     flags = AppConfigFlags(aws)
     audit = CloudWatchLogsAudit(aws)
-    metrics = CloudWatchEmfMetrics(write_tools=write_tool_names())
+    metrics = CloudWatchEmfMetrics()
     limiter = LimitsRateLimiter(settings.redis_url)
     verifier: OidcVerifier | None = None
     issuer: str | None = None

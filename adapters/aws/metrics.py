@@ -32,12 +32,11 @@ import json
 import sys
 import threading
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from core.metrics import (
     BLOCKED_MUTATIONS,
-    BLOCKING_ERROR_TYPES,
     CALLS,
     CAPPED_RESULTS,
     DIMENSION_ERROR_TYPE,
@@ -47,13 +46,13 @@ from core.metrics import (
     LATENCY,
     NAMESPACE,
     RATE_LIMITED,
+    is_blocked_write,
 )
 from core.ports import CallRecord
 
 COUNT = "Count"
 MILLISECONDS = "Milliseconds"
 RATE_LIMITED_ERROR = "rate_limited"
-FORBIDDEN_ERROR = "forbidden"
 _MAX_DIMENSION_VALUE = 1024  # CloudWatch's limit on a dimension value
 
 
@@ -65,19 +64,16 @@ def _dimension(value: str | None) -> str:
 class CloudWatchEmfMetrics:
     """Writes one EMF JSON line per call to ``stream`` (default: stdout). Never blocks on a lock, never raises.
 
-    ``write_tools`` names the write-capable tools: a ``forbidden`` answer on one of them is a
-    write refused by a scope check, which counts as a blocked mutation (``core.metrics``).
+    ``BlockedMutations`` counts what ``core.metrics.is_blocked_write`` says is a blocked write.
     """
 
     def __init__(
         self,
         *,
         stream: TextIO | None = None,
-        write_tools: Collection[str] = (),
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._stream = stream
-        self._write_tools = frozenset(write_tools)
         self._clock = clock
         self._lock = threading.Lock()  # one line at a time, never interleaved
         self.dropped = 0
@@ -107,7 +103,7 @@ class CloudWatchEmfMetrics:
         error_type = _dimension(call.error_type) if call.outcome != "ok" or call.error_type else None
         metrics: list[dict[str, str]] = [{"Name": CALLS, "Unit": COUNT}, {"Name": LATENCY, "Unit": MILLISECONDS}]
         values: dict[str, float] = {CALLS: 1, LATENCY: round(max(call.duration_ms, 0.0), 3)}
-        if error_type in BLOCKING_ERROR_TYPES or (error_type == FORBIDDEN_ERROR and call.tool in self._write_tools):
+        if is_blocked_write(call.tool, call.error_type):
             metrics.append({"Name": BLOCKED_MUTATIONS, "Unit": COUNT})
             values[BLOCKED_MUTATIONS] = 1
         if error_type == RATE_LIMITED_ERROR:

@@ -34,7 +34,6 @@ from adapters.graphql.errors import (
     Payload,
     TransientBackendError,
     deadline,
-    graphql_error,
     map_shape_errors,
     map_transport_errors,
     raise_for_errors,
@@ -118,44 +117,6 @@ class GraphQLBackend:
         data = await self._execute(ops.GET_COMPANY, {"company_id": company_id, "domain": domain})
         with map_shape_errors():
             return Company.model_validate(data["get_company"])
-
-    async def existing_company_ids(self, company_ids: list[str]) -> set[str]:
-        unique = list(dict.fromkeys(company_ids))
-        found: set[str] = set()
-        with deadline(self._call_timeout_s):
-            for start in range(0, len(unique), ops.PROBE_BATCH):
-                found |= await self._existing(unique[start : start + ops.PROBE_BATCH])
-        return found
-
-    async def _existing(self, ids: list[str]) -> set[str]:
-        """Ask for ``ids`` in one document (aliased ``get_company``).
-
-        One unknown id nulls the whole answer (the field is non-null) and the API may stop at the first error,
-        so the ids left unanswered are asked again in halves: a few requests when few ids are unknown.
-        """
-        variables = {f"id{i}": company_id for i, company_id in enumerate(ids)}
-        payload = await self._send(ops.companies_probe(len(ids)), variables, None)
-        missing = _missing_aliases(payload)
-        answered = {alias for alias, value in (payload.data or {}).items() if isinstance(value, dict)}
-        found = {c for i, c in enumerate(ids) if ops.probe_alias(i) in answered}
-        unknown = [c for i, c in enumerate(ids) if ops.probe_alias(i) not in answered | missing]
-        if not unknown:
-            return found
-        if len(ids) == 1:  # neither answered nor refused: nothing to split any more
-            raise BackendError(API_GARBLED)
-        half = max(1, len(unknown) // 2)
-        parts = [part for part in (unknown[:half], unknown[half:]) if part]
-
-        async def probe(part: list[str]) -> None:
-            found.update(await self._existing(part))
-
-        try:
-            async with anyio.create_task_group() as tasks:
-                for part in parts:
-                    tasks.start_soon(probe, part)
-        except BaseExceptionGroup as group:  # anyio groups a failed task's error: hand on the core error itself
-            raise _first_core_error(group) from group
-        return found
 
     async def list_collections(self, owner: str, page: PageRequest) -> Page[Collection]:
         variables = {"limit": page.limit, "cursor": page.after}
@@ -289,28 +250,6 @@ def _body(op: ops.Operation, variables: dict[str, Any]) -> bytes:
     present = {k: v for k, v in variables.items() if v is not None}
     document = {"query": op.document, "operationName": op.name, "variables": present}
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def _missing_aliases(payload: Payload) -> set[str]:
-    """The probe's aliases the API could not find; any other error fails the call."""
-    missing: set[str] = set()
-    for error in payload.errors:
-        path = error.get("path")
-        alias = path[0] if isinstance(path, list) and path else None
-        mapped = graphql_error(error)
-        if not isinstance(alias, str) or mapped.type not in ("not_found", "validation"):
-            raise mapped
-        missing.add(alias)  # an id the API cannot even accept does not exist either
-    return missing
-
-
-def _first_core_error(group: BaseExceptionGroup[BaseException]) -> CoreError:
-    for error in group.exceptions:
-        if isinstance(error, CoreError):
-            return error
-        if isinstance(error, BaseExceptionGroup):
-            return _first_core_error(error)
-    return BackendError(API_GARBLED)
 
 
 def _page(raw: dict[str, Any], model: type[M]) -> Page[M]:

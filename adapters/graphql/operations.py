@@ -2,18 +2,20 @@
 
 Selections are derived from ``core.model``, so each operation asks for exactly
 the fields of the record the port returns, no more (``tests`` validate every
-document against ``companydata/api/schema.graphql``). ``capped`` is never
-selected: core clamps ``limit`` itself before calling the backend.
+document against ``companydata/api/schema.graphql``); whether an operation is a
+query (retried) or a mutation comes from the tool catalog. ``capped`` is never
+selected: core clamps ``limit`` itself before calling the backend. ``ai_search``
+has no operation here: core interprets prompts itself, the same way for every adapter.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel
 
+from core.catalog import tool_kind
 from core.model import Collection, Company, CompanySummary, DiscoveredEmail, EmailDiscovery
 
 
@@ -27,6 +29,16 @@ class Operation:
     def is_read(self) -> bool:
         """Only queries are retried: a mutation may have taken effect before its answer was lost."""
         return self.kind == "query"
+
+
+def _tool_operation(tool: str, name: str, document: str) -> Operation:
+    """A tool's operation; whether it is a query or a mutation comes from the tool catalog."""
+    kind = tool_kind(tool)
+    if kind is None:
+        raise LookupError(f"{tool} is not in the tool catalog")
+    if not document.startswith(f"{kind.operation_kind} {name}"):
+        raise ValueError(f"the {name} document must be a {kind.operation_kind}")
+    return Operation(name, kind.operation_kind, document)
 
 
 def _fields(model: type[BaseModel]) -> str:
@@ -43,9 +55,9 @@ DISCOVERY = " ".join(
 # search_companies' filter arguments, named as in CompanyFilters and the SDL.
 FILTERS = ("query", "industry", "country", "city", "min_employees", "max_employees", "founded_after", "founded_before")
 
-SEARCH_COMPANIES = Operation(
+SEARCH_COMPANIES = _tool_operation(
+    "search_companies",
     "SearchCompanies",
-    "query",
     "query SearchCompanies($query: String, $industry: String, $country: String, $city: String, "
     "$min_employees: Int, $max_employees: Int, $founded_after: Int, $founded_before: Int, $match: MatchMode, "
     "$limit: Int, $cursor: String) { search_companies(query: $query, industry: $industry, country: $country, "
@@ -54,61 +66,52 @@ SEARCH_COMPANIES = Operation(
     "next_cursor } }",
 )
 
-GET_COMPANY = Operation(
+GET_COMPANY = _tool_operation(
+    "get_company",
     "GetCompany",
-    "query",
     "query GetCompany($company_id: ID, $domain: String) { "
     f"get_company(company_id: $company_id, domain: $domain) {{ {COMPANY} }} }}",
 )
 
-# Not called through the Backend port (core parses prompts itself, the same way for every adapter); kept so this
-# module covers the whole SDL and is checked against it with the others.
-AI_SEARCH = Operation(
-    "AiSearch",
-    "query",
-    "query AiSearch($prompt: String!, $limit: Int) { ai_search(prompt: $prompt, limit: $limit) { "
-    f"items {{ {SUMMARY} }} understood {{ {' '.join(FILTERS)} }} capped }} }}",
-)
-
-LIST_COLLECTIONS = Operation(
+LIST_COLLECTIONS = _tool_operation(
+    "list_collections",
     "ListCollections",
-    "query",
     "query ListCollections($limit: Int, $cursor: String) { list_collections(limit: $limit, cursor: $cursor) { "
     f"items {{ {COLLECTION} }} next_cursor }} }}",
 )
 
-GET_COLLECTION = Operation(
+GET_COLLECTION = _tool_operation(
+    "get_collection",
     "GetCollection",
-    "query",
     "query GetCollection($collection_id: ID!, $limit: Int, $cursor: String) { "
     "get_collection(collection_id: $collection_id, limit: $limit, cursor: $cursor) { "
     f"collection {{ {COLLECTION} }} items {{ {SUMMARY} }} next_cursor }} }}",
 )
 
-GET_EMAIL_DISCOVERY = Operation(
+GET_EMAIL_DISCOVERY = _tool_operation(
+    "get_email_discovery",
     "GetEmailDiscovery",
-    "query",
     f"query GetEmailDiscovery($request_id: ID!) {{ get_email_discovery(request_id: $request_id) {{ {DISCOVERY} }} }}",
 )
 
-CREATE_COLLECTION = Operation(
+CREATE_COLLECTION = _tool_operation(
+    "create_collection",
     "CreateCollection",
-    "mutation",
     "mutation CreateCollection($name: String!, $description: String) { "
     f"create_collection(name: $name, description: $description) {{ collection {{ {COLLECTION} }} created }} }}",
 )
 
-ADD_TO_COLLECTION = Operation(
+ADD_TO_COLLECTION = _tool_operation(
+    "add_to_collection",
     "AddToCollection",
-    "mutation",
     "mutation AddToCollection($collection_id: ID!, $company_ids: [ID!]!) { "
     "add_to_collection(collection_id: $collection_id, company_ids: $company_ids) { "
     "collection_id added already_present size } }",
 )
 
-REQUEST_EMAIL_DISCOVERY = Operation(
+REQUEST_EMAIL_DISCOVERY = _tool_operation(
+    "request_email_discovery",
     "RequestEmailDiscovery",
-    "mutation",
     "mutation RequestEmailDiscovery($company_id: ID!, $roles: [String!]) { "
     "request_email_discovery(company_id: $company_id, roles: $roles) { request_id status created } }",
 )
@@ -118,7 +121,6 @@ PING = Operation("Ping", "query", "query Ping { __typename }")
 ALL = (
     SEARCH_COMPANIES,
     GET_COMPANY,
-    AI_SEARCH,
     LIST_COLLECTIONS,
     GET_COLLECTION,
     GET_EMAIL_DISCOVERY,
@@ -126,18 +128,3 @@ ALL = (
     ADD_TO_COLLECTION,
     REQUEST_EMAIL_DISCOVERY,
 )
-
-# existing_company_ids has no operation of its own: it asks get_company for many ids at once, one alias each.
-PROBE_BATCH = 100
-
-
-def probe_alias(index: int) -> str:
-    return f"c{index}"
-
-
-@lru_cache(maxsize=8)
-def companies_probe(count: int) -> Operation:
-    """``get_company`` for ``count`` ids in one document: aliases ``c0..``, variables ``id0..``."""
-    variables = ", ".join(f"$id{i}: ID!" for i in range(count))
-    fields = " ".join(f"{probe_alias(i)}: get_company(company_id: $id{i}) {{ id }}" for i in range(count))
-    return Operation("CompaniesExist", "query", f"query CompaniesExist({variables}) {{ {fields} }}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from core.model import READ_SCOPE, WRITE_SCOPE
 from core.tools.contracts import (
     AddToCollectionInput,
     AddToCollectionResult,
@@ -13,7 +12,7 @@ from core.tools.contracts import (
     GetCollectionInput,
     ListCollectionsInput,
 )
-from core.tools.spec import ToolContext, ToolSpec
+from core.tools.spec import ToolContext, ToolSpec, tool_kind
 
 
 async def list_collections(args: ListCollectionsInput, ctx: ToolContext) -> CollectionList:
@@ -44,29 +43,25 @@ async def add_to_collection(args: AddToCollectionInput, ctx: ToolContext) -> Add
 
 
 LIST_COLLECTIONS = ToolSpec(
-    name="list_collections",
+    kind=tool_kind("list_collections"),
     title="List my collections",
     description="List the caller's own collections of companies (id, name, description, size, created_at), paged.",
     input_model=ListCollectionsInput,
     output_model=CollectionList,
-    mutates=False,
-    scope=READ_SCOPE,
     handler=list_collections,
 )
 
 GET_COLLECTION = ToolSpec(
-    name="get_collection",
+    kind=tool_kind("get_collection"),
     title="Get a collection",
     description="Get one of the caller's collections and a page of its companies, in the order they were added.",
     input_model=GetCollectionInput,
     output_model=CollectionPage,
-    mutates=False,
-    scope=READ_SCOPE,
     handler=get_collection,
 )
 
 CREATE_COLLECTION = ToolSpec(
-    name="create_collection",
+    kind=tool_kind("create_collection"),
     title="Create a collection",
     description=(
         "Create a named collection of companies for the caller. Safe to retry: if the caller already has a "
@@ -74,13 +69,11 @@ CREATE_COLLECTION = ToolSpec(
     ),
     input_model=CreateCollectionInput,
     output_model=CreateCollectionResult,
-    mutates=True,
-    scope=WRITE_SCOPE,
     handler=create_collection,
 )
 
 ADD_TO_COLLECTION = ToolSpec(
-    name="add_to_collection",
+    kind=tool_kind("add_to_collection"),
     title="Add companies to a collection",
     description=(
         "Add 1 to 100 companies to one of the caller's collections. Idempotent: companies already in it are "
@@ -88,7 +81,5 @@ ADD_TO_COLLECTION = ToolSpec(
     ),
     input_model=AddToCollectionInput,
     output_model=AddToCollectionResult,
-    mutates=True,
-    scope=WRITE_SCOPE,
     handler=add_to_collection,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from core.model import READ_SCOPE, Company, CompanyFilters
+from core.model import Company, CompanyFilters
 from core.ports import Quota
 from core.tools.contracts import (
     AiSearchInput,
@@ -16,12 +16,13 @@ from core.tools.contracts import (
     Understood,
 )
 from core.tools.prompt import parse_prompt
-from core.tools.spec import ToolContext, ToolSpec
+from core.tools.spec import ToolContext, ToolSpec, tool_kind
 
 
-def quota_info(quota: Quota | None) -> QuotaInfo:
-    if quota is None:  # the tool has no rate limit configured
-        return QuotaInfo(limit=0, remaining=0, reset_s=0)
+def quota_info(quota: Quota | None) -> QuotaInfo | None:
+    """The result's ``quota``; None (left out of the result) when the tool has no rate limit configured."""
+    if quota is None:
+        return None
     return QuotaInfo(limit=quota.limit, remaining=quota.remaining, reset_s=quota.reset_s)
 
 
@@ -48,7 +49,7 @@ async def ai_search(args: AiSearchInput, ctx: ToolContext) -> AiSearchResult:
 
 
 SEARCH_COMPANIES = ToolSpec(
-    name="search_companies",
+    kind=tool_kind("search_companies"),
     title="Search companies",
     description=(
         "Search the company directory with free text and filters (industry, ISO country code, city, employee range, "
@@ -57,13 +58,11 @@ SEARCH_COMPANIES = ToolSpec(
     ),
     input_model=SearchCompaniesInput,
     output_model=CompanyPage,
-    mutates=False,
-    scope=READ_SCOPE,
     handler=search_companies,
 )
 
 GET_COMPANY = ToolSpec(
-    name="get_company",
+    kind=tool_kind("get_company"),
     title="Get company profile",
     description=(
         "Get one company's full profile (description, website, tags, last update) by company_id or by domain; "
@@ -71,13 +70,11 @@ GET_COMPANY = ToolSpec(
     ),
     input_model=GetCompanyInput,
     output_model=Company,
-    mutates=False,
-    scope=READ_SCOPE,
     handler=get_company,
 )
 
 AI_SEARCH = ToolSpec(
-    name="ai_search",
+    kind=tool_kind("ai_search"),
     title="Search companies in plain language",
     description=(
         "Find companies from a natural-language request such as 'fintech companies in Germany with more than 200 "
@@ -86,7 +83,5 @@ AI_SEARCH = ToolSpec(
     ),
     input_model=AiSearchInput,
     output_model=AiSearchResult,
-    mutates=False,
-    scope=READ_SCOPE,
     handler=ai_search,
 )

@@ -8,7 +8,7 @@ Field descriptions are written for an LLM reader.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
@@ -196,11 +196,20 @@ class Understood(ToolResult):
     founded_before: int | None = None
 
 
+def _quota_field() -> Any:
+    # Absent (not zeros that read as "exhausted") when the operator configured no rate limit for the tool.
+    return Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="What is left of the caller's rate limit; absent when the tool is not rate limited.",
+    )
+
+
 class AiSearchResult(ToolResult):
     items: list[CompanySummary]
     understood: Understood = Field(description="The filters and free text the prompt was understood as.")
     capped: bool
-    quota: QuotaInfo
+    quota: QuotaInfo | None = _quota_field()
 
 
 class CollectionList(ToolResult):
@@ -232,4 +241,4 @@ class RequestEmailDiscoveryResult(ToolResult):
     request_id: str
     status: DiscoveryStatus
     created: bool = Field(description="False when the same request was made in the last 24 hours.")
-    quota: QuotaInfo
+    quota: QuotaInfo | None = _quota_field()

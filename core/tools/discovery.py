@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.model import READ_SCOPE, WRITE_SCOPE, EmailDiscovery
+from core.model import EmailDiscovery
 from core.tools.companies import quota_info
 from core.tools.contracts import (
     DEFAULT_EMAIL_ROLES,
@@ -10,7 +10,7 @@ from core.tools.contracts import (
     RequestEmailDiscoveryInput,
     RequestEmailDiscoveryResult,
 )
-from core.tools.spec import ToolContext, ToolSpec
+from core.tools.spec import ToolContext, ToolSpec, tool_kind
 
 
 async def request_email_discovery(args: RequestEmailDiscoveryInput, ctx: ToolContext) -> RequestEmailDiscoveryResult:
@@ -26,7 +26,7 @@ async def get_email_discovery(args: GetEmailDiscoveryInput, ctx: ToolContext) ->
 
 
 REQUEST_EMAIL_DISCOVERY = ToolSpec(
-    name="request_email_discovery",
+    kind=tool_kind("request_email_discovery"),
     title="Request email discovery",
     description=(
         "Start finding contact emails at a company for the given roles. Results arrive after a short delay: poll "
@@ -35,13 +35,11 @@ REQUEST_EMAIL_DISCOVERY = ToolSpec(
     ),
     input_model=RequestEmailDiscoveryInput,
     output_model=RequestEmailDiscoveryResult,
-    mutates=True,
-    scope=WRITE_SCOPE,
     handler=request_email_discovery,
 )
 
 GET_EMAIL_DISCOVERY = ToolSpec(
-    name="get_email_discovery",
+    kind=tool_kind("get_email_discovery"),
     title="Get email discovery results",
     description=(
         "Get the status (pending, completed, failed) and results of an email discovery request made by the caller. "
@@ -49,7 +47,5 @@ GET_EMAIL_DISCOVERY = ToolSpec(
     ),
     input_model=GetEmailDiscoveryInput,
     output_model=EmailDiscovery,
-    mutates=False,
-    scope=READ_SCOPE,
     handler=get_email_discovery,
 )

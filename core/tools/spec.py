@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mcp.types import Tool, ToolAnnotations
 from pydantic import BaseModel
 
+from core.catalog import ToolKind
+from core.catalog import tool_kind as _catalog_entry
 from core.cursor import CursorCodec, fingerprint
 from core.model import Page, PageRequest, Principal
 from core.ports import Backend, Quota
+
+if TYPE_CHECKING:  # the SDK's types only where the SDK is served (core.server); the guards load without it
+    from mcp.types import Tool, ToolAnnotations
 
 
 @dataclass(slots=True)
@@ -42,25 +46,48 @@ class ToolContext:
 Handler = Callable[[Any, ToolContext], Awaitable[BaseModel]]
 
 
+def tool_kind(name: str) -> ToolKind:
+    """The catalog entry a tool declaration builds on (a name missing from the catalog is a programming error)."""
+    kind = _catalog_entry(name)
+    if kind is None:
+        raise LookupError(f"tool {name!r} is not in core.catalog.CATALOG")
+    return kind
+
+
 @dataclass(frozen=True, slots=True)
 class ToolSpec:
-    """Name, contract, scope, whether it writes, and the handler: declared once, everything else derived."""
+    """A catalog entry (name, scope, writes, rate class, idempotency) with its contract and handler."""
 
-    name: str
+    kind: ToolKind
     title: str
     description: str
     input_model: type[BaseModel]
     output_model: type[BaseModel]
-    mutates: bool
-    scope: str
     handler: Handler
-    idempotent: bool = True
+
+    @property
+    def name(self) -> str:
+        return self.kind.name
+
+    @property
+    def mutates(self) -> bool:
+        return self.kind.mutates
+
+    @property
+    def scope(self) -> str:
+        return self.kind.scope
+
+    @property
+    def idempotent(self) -> bool:
+        return self.kind.idempotent
 
     @property
     def paged(self) -> bool:
         return "limit" in self.input_model.model_fields
 
     def annotations(self) -> ToolAnnotations:
+        from mcp.types import ToolAnnotations
+
         if not self.mutates:
             return ToolAnnotations(title=self.title, read_only_hint=True, open_world_hint=False)
         return ToolAnnotations(
@@ -72,6 +99,8 @@ class ToolSpec:
         )
 
     def to_mcp_tool(self) -> Tool:
+        from mcp.types import Tool
+
         return Tool(
             name=self.name,
             title=self.title,

@@ -328,12 +328,6 @@ async def test_get_company_by_id_or_domain(store: SqliteStore) -> None:
     assert by_id == by_domain == by_url == row.to_company()
 
 
-async def test_existing_company_ids(store: SqliteStore) -> None:
-    ids = [f"cmp_{i:08d}" for i in range(0, 1_500)] + ["cmp_99999999", "nope"]
-    async with aclosing(store):
-        assert await store.existing_company_ids(ids) == set(ids[:1_500])
-
-
 # -- collections -----------------------------------------------------------------------------------
 
 

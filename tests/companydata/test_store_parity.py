@@ -153,13 +153,6 @@ def get_company(**key: Any) -> Step:
     return step
 
 
-def existing(ids: list[str]) -> Step:
-    async def step(run: Run) -> Any:
-        return await run.store.existing_company_ids(ids)
-
-    return step
-
-
 def create(who: str, name: str, description: str | None = None, remember: str | None = None) -> Step:
     async def step(run: Run) -> Any:
         collection, created = await run.store.create_collection(getattr(run, who), name, description)
@@ -299,7 +292,6 @@ SCENARIO: list[tuple[str, Step]] = [
     ("unknown domain", get_company(domain="nowhere.example")),
     ("both keys", get_company(company_id="cmp_00000001", domain="doduna.com")),
     ("no key", get_company()),
-    ("existing ids", existing([f"cmp_{i:08d}" for i in range(0, 2_500, 7)] + ["nope", "cmp_00000001"])),
     # Collections.
     ("list empty", list_collections("alice", 10)),
     ("create", create("alice", "Prospects", "Q3 list", remember="prospects")),

@@ -76,6 +76,12 @@ def test_auth_none_is_refused_off_loopback(data_dir: Path) -> None:
     assert "auth=none is only allowed on loopback" in done.stderr
 
 
+def test_a_rate_limit_for_a_tool_that_does_not_exist_refuses_to_start(data_dir: Path) -> None:
+    done = run(data_dir, "serve", "--port", "0", rate_limits="ai_serch=5/minute")
+    assert done.returncode == 2
+    assert "there is no tool 'ai_serch'" in done.stderr and "ai_search" in done.stderr.split("the tools are")[1]
+
+
 def test_several_workers_need_a_shared_rate_limit_store(data_dir: Path) -> None:
     done = run(data_dir, "serve", "--workers", "2", "--port", "0")
     assert done.returncode == 2 and "COMPANY_MCP_REDIS_URL" in done.stderr

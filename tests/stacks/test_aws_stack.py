@@ -520,7 +520,7 @@ def test_dimension_sets_match_the_emf_lines_the_aws_sink_writes() -> None:
     from adapters.aws.metrics import CloudWatchEmfMetrics
     from core.ports import CallRecord
 
-    sink = CloudWatchEmfMetrics(write_tools=[s.name for s in all_tools() if s.mutates], clock=lambda: 0.0)
+    sink = CloudWatchEmfMetrics(clock=lambda: 0.0)
 
     def call(tool: str, outcome: str, error_type: str | None, capped: bool = False) -> CallRecord:
         return CallRecord(tool, "p", "r", 1.0, outcome, error_type, 1, capped)

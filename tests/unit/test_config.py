@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from core.catalog import CATALOG
 from core.config import Settings, parse_rate_limits
 from core.errors import ConfigError
 
@@ -13,6 +14,20 @@ def test_rate_limit_spec() -> None:
     for bad in ("ai_search=5", "ai_search=five/minute", "ai_search=0/minute", "=1/day"):
         with pytest.raises(ConfigError):
             parse_rate_limits(bad)
+
+
+def test_default_rate_limits_come_from_each_tools_rate_class() -> None:
+    rules = Settings(_env_file=None).rate_limit_rules()  # type: ignore[call-arg]
+    assert {name: rule.text for name, rule in rules.items()} == {
+        kind.name: kind.default_rate_limit for kind in CATALOG if kind.default_rate_limit
+    }
+    assert rules["ai_search"].text == "5/minute" and rules["request_email_discovery"].text == "10/hour"
+
+
+def test_a_rule_naming_no_tool_is_refused_with_the_known_names() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_rate_limits("search_company=5/minute")
+    assert "'search_company'" in caught.value.message and "search_companies" in caught.value.message
 
 
 def test_safe_defaults() -> None:

@@ -19,16 +19,16 @@ from typing import Any, Final, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from core.tools.registry import all_tools
+from core.catalog import GLOBAL_WRITE_FLAG, WRITE_FLAG_KEYS
 
-GLOBAL_FLAG: Final = "mutations"
+GLOBAL_FLAG: Final = GLOBAL_WRITE_FLAG
 PROFILE_NAME: Final = "flags"
 FEATURE_FLAGS_TYPE: Final = "AWS.AppConfig.FeatureFlags"
 
 
 def write_flag_keys() -> tuple[str, ...]:
-    """``mutations`` and ``mutations_<tool>`` for every write tool, in registry order."""
-    return (GLOBAL_FLAG, *(f"{GLOBAL_FLAG}_{spec.name}" for spec in all_tools() if spec.mutates))
+    """``mutations`` and ``mutations_<tool>`` for every write tool, in catalog order."""
+    return WRITE_FLAG_KEYS
 
 
 def initial_flags_document() -> dict[str, Any]:

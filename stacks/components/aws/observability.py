@@ -29,7 +29,8 @@ from typing import Any, Final, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from core.errors import BackendError, BackendTimeout, BackendUnavailable, GuardUnavailable
+from core.catalog import TOOL_NAMES, write_tools
+from core.errors import SERVER_FAULT_TYPES
 from core.metrics import (
     ALL_METRICS,
     BLOCKED_MUTATIONS,
@@ -43,7 +44,6 @@ from core.metrics import (
     NAMESPACE,
     RATE_LIMITED,
 )
-from core.tools.registry import all_tools
 
 PERIOD_S: Final = 300
 OUTCOME_OK: Final = "ok"
@@ -64,16 +64,16 @@ METRIC_DIMENSIONS: Final[dict[str, tuple[str, ...]]] = {
 if set(METRIC_DIMENSIONS) != set(ALL_METRICS):
     raise RuntimeError("every metric of core.metrics needs its dimension set in METRIC_DIMENSIONS")
 
-# Error types that mean the service failed, not the caller (core/errors.py).
-SERVER_ERROR_TYPES: Final = (BackendError.type, BackendUnavailable.type, BackendTimeout.type, GuardUnavailable.type)
+# Error types that mean the service failed, not the caller (core/errors.py), in a stable order for the alarms.
+SERVER_ERROR_TYPES: Final = tuple(sorted(SERVER_FAULT_TYPES))
 
 
 def tool_names() -> tuple[str, ...]:
-    return tuple(spec.name for spec in all_tools())
+    return TOOL_NAMES
 
 
 def write_tool_names() -> tuple[str, ...]:
-    return tuple(spec.name for spec in all_tools() if spec.mutates)
+    return write_tools()
 
 
 class LogGroupsArgs(TypedDict):

@@ -11,7 +11,7 @@ import pytest
 from adapters.aws.audit import CloudWatchLogsAudit
 from adapters.aws.config import AwsSettings, ResolverSettings, SecretUnavailable, read_secret
 from adapters.aws.flags import AppConfigFlags
-from adapters.aws.main import aws_cursor_secret, build_aws_runtime, write_tool_names
+from adapters.aws.main import aws_cursor_secret, build_aws_runtime
 from adapters.aws.metrics import CloudWatchEmfMetrics
 from adapters.graphql.backend import GraphQLBackend
 from adapters.ratelimit import LimitsRateLimiter
@@ -61,7 +61,6 @@ async def test_the_runtime_wires_the_aws_ports(tmp_path: Path) -> None:
     assert set(runtime.readiness) == {"api", "flags", "audit", "rate_limits"}
     assert runtime.cursor_secret == b"k" * 32
     assert runtime.metrics_text is None  # EMF goes to stdout; no /metrics scrape on AWS
-    assert write_tool_names() == {"create_collection", "add_to_collection", "request_email_discovery"}
     assert runtime.close is not None
     await runtime.close()
     await ports.authenticator.aclose()

@@ -25,7 +25,6 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from adapters.aws.main import write_tool_names
 from adapters.aws.metrics import CloudWatchEmfMetrics
 from cli.app import create_server, load_runtime
 from core import metrics as names
@@ -160,7 +159,7 @@ def emit(sink: CloudWatchEmfMetrics, stream: io.StringIO, call: CallRecord) -> d
 
 def test_each_kind_of_call_is_one_valid_emf_line_with_the_core_metric_names() -> None:
     stream = io.StringIO()
-    sink = CloudWatchEmfMetrics(stream=stream, write_tools=write_tool_names())
+    sink = CloudWatchEmfMetrics(stream=stream)
     _: MetricsSink = sink
     before_ms = int(time.time() * 1000)
 
@@ -222,7 +221,7 @@ async def test_calls_through_the_server_emit_valid_emf(data_dir: Path) -> None:
     settings = Settings(data_dir=data_dir, transport="stdio", discovery_delay_s=0.5, rate_limits="ai_search=1/minute")
     runtime = load_runtime(settings)
     stream = io.StringIO()
-    sink = CloudWatchEmfMetrics(stream=stream, write_tools=write_tool_names())
+    sink = CloudWatchEmfMetrics(stream=stream)
     runtime = dataclasses.replace(runtime, ports=dataclasses.replace(runtime.ports, metrics=sink))
     try:
         async with Client(create_server(settings, runtime)) as client:

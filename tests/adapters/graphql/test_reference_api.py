@@ -103,12 +103,6 @@ async def test_get_company_by_id_and_by_domain(backend: GraphQLBackend, store: S
     assert "cmp_09999999" in caught.value.message  # the API's own message, passed on
 
 
-async def test_existing_company_ids(backend: GraphQLBackend) -> None:
-    real = [f"cmp_{i:08d}" for i in range(1, 151)]
-    unknown = ["cmp_09999999", "not an id!", ""]
-    assert await backend.existing_company_ids(real + unknown + real[:3]) == set(real)
-
-
 async def test_collections_for_their_owner_only(backend: GraphQLBackend) -> None:
     alice, bob = owner(), owner()
     collection, created = await backend.create_collection(alice, "Prospects", "from tests")

@@ -30,7 +30,7 @@ class FailingBackend:
     async def _fail(self, *args: Any, **kwargs: Any) -> Any:
         raise self.error
 
-    search_companies = get_company = existing_company_ids = _fail
+    search_companies = get_company = _fail
     list_collections = get_collection = create_collection = add_to_collection = _fail
     request_email_discovery = get_email_discovery = ping = _fail
 
