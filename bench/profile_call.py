@@ -13,8 +13,8 @@ from pathlib import Path
 
 import httpx
 
+from adapters.bootstrap import create_http_app
 from bench.wire import LEGACY, call_body, call_headers
-from cli.app import create_http_app
 from companydata.seed import seed_sqlite
 from core.config import Settings
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 
 from cli.options import settings_from
-from cli.seed import ensure_default_store
 from core.errors import ConfigError
 from core.telemetry import configure_logging
 
 
 def store_spec(args: argparse.Namespace) -> str:
     """``sqlite`` (the data dir's store, built on first use), a store file, or a postgresql:// URL."""
-    from adapters.fake.main import DataDir
+    from adapters.fake.main import DataDir, ensure_default_store
 
     if args.store == "sqlite":
         settings = settings_from(args)

@@ -34,21 +34,12 @@ def _print_result(result: CallToolResult) -> int:
 
 
 async def _call_in_process(args: argparse.Namespace, arguments: dict[str, Any]) -> CallToolResult:
-    from cli.app import create_server, load_runtime
-    from cli.seed import ensure_default_store
+    from adapters.bootstrap import open_server
 
     settings = settings_from(args, transport="stdio")
     settings.check()
-    if settings.adapter == "fake":
-        ensure_default_store(settings)
-    runtime = load_runtime(settings)
-    server = create_server(settings, runtime)
-    try:
-        async with Client(server) as client:
-            return await client.call_tool(args.tool, arguments)
-    finally:
-        if runtime.close is not None:
-            await runtime.close()
+    async with open_server(settings) as server, Client(server) as client:
+        return await client.call_tool(args.tool, arguments)
 
 
 async def _call_remote(url: str, token: str | None, tool: str, arguments: dict[str, Any]) -> CallToolResult:

@@ -7,27 +7,7 @@ import sys
 import time
 
 from cli.options import settings_from
-from core.config import Settings
 from core.errors import ConfigError
-
-
-def ensure_default_store(settings: Settings) -> None:
-    """Build a default store on first start, telling the user what is happening."""
-    from adapters.fake.main import DataDir
-    from companydata.seed import seed_sqlite
-
-    data = DataDir(settings.data_dir)
-    if data.store.exists():
-        return
-    data.ensure()
-    print(
-        f"company-mcp: no company store in {data.root}; building a default one with "
-        f"{settings.seed_companies:,} companies (one time, a few seconds; "
-        "`company-mcp seed --companies N` builds another size)",
-        file=sys.stderr,
-        flush=True,
-    )
-    seed_sqlite(data.store, settings.seed_companies, progress=sys.stderr.isatty())
 
 
 def seed(args: argparse.Namespace) -> int:

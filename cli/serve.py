@@ -11,13 +11,13 @@ import time
 import anyio
 import uvicorn
 
-from cli.app import create_http_app, create_server, load_runtime
+from adapters.bootstrap import build_runtime
+from adapters.fake.main import ensure_default_store
 from cli.options import export_to_environment, overrides, settings_from
-from cli.seed import ensure_default_store
+from core.app import create_server
+from core.catalog import TOOL_NAMES
 from core.config import Settings
-from core.shadow import shadow_running
 from core.telemetry import configure_logging
-from core.tools.registry import all_tools
 
 
 def ready_line(settings: Settings, url: str | None) -> str:
@@ -26,7 +26,7 @@ def ready_line(settings: Settings, url: str | None) -> str:
         f"adapter={settings.adapter}",
         f"auth={settings.effective_auth}",
         f"mutations={str(settings.allow_mutations).lower()}",
-        f"tools={len(all_tools())}",
+        f"tools={len(TOOL_NAMES)}",
         f"transport={settings.transport}",
     ]
     if url:
@@ -76,7 +76,7 @@ def serve(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     settings.check()
     configure_logging(settings.log_format)
-    if settings.adapter == "fake":
+    if settings.adapter == "fake":  # once, before any worker starts
         ensure_default_store(settings)
     if settings.transport == "stdio":
         return _serve_stdio(settings)
@@ -84,18 +84,14 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def _serve_stdio(settings: Settings) -> int:
-    runtime = load_runtime(settings)
+    runtime = build_runtime(settings)
     server = create_server(settings, runtime)
     configure_logging(settings.log_format)  # the SDK configures logging when built; ours wins
     print(ready_line(settings, None), file=sys.stderr, flush=True)
 
     async def run() -> None:
-        try:
-            async with shadow_running(runtime.ports.backend):
-                await server.run_stdio_async()
-        finally:
-            if runtime.close is not None:
-                await runtime.close()
+        async with runtime:
+            await server.run_stdio_async()
 
     anyio.run(run)
     return 0
@@ -105,7 +101,7 @@ def _serve_http(settings: Settings, args: argparse.Namespace) -> int:
     sock = _bind(settings.host, settings.port)
     settings = settings.model_copy(update={"port": sock.getsockname()[1]})
     config = uvicorn.Config(
-        "cli.app:create_http_app",
+        "adapters.bootstrap:create_http_app",
         factory=True,
         loop=_loop(),
         http="httptools",
@@ -125,6 +121,3 @@ def _serve_http(settings: Settings, args: argparse.Namespace) -> int:
 
         Multiprocess(config, sockets=[sock]).run()
     return 0
-
-
-__all__ = ["create_http_app", "serve"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.catalog import TOOL_NAMES, default_rate_limits
 from core.errors import ConfigError
+from core.loopback import is_loopback
 
 AdapterName = Literal["fake", "graphql", "aws", "azure", "gcp"]
 AuthMode = Literal["none", "dev", "oidc"]
@@ -51,15 +51,6 @@ def parse_rate_limits(spec: str) -> dict[str, RateLimitRule]:
 
 def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("company-mcp", appauthor=False))
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 class Settings(BaseSettings):

@@ -29,6 +29,11 @@ class Principal:
         return f"{self.issuer}|{self.subject}"
 
 
+def local_principal(user: str) -> Principal:
+    """The caller on stdio (and on loopback with auth=none): the local user, with every scope."""
+    return Principal(issuer="local", subject=user, scopes=ALL_SCOPES)
+
+
 class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
-
-from mcp.server.auth.provider import TokenVerifier
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from core.model import (
     AddResult,
@@ -24,8 +22,14 @@ from core.model import (
     PageRequest,
 )
 
-# The Authenticator port has the SDK's TokenVerifier shape, so it plugs into the SDK's bearer auth.
-Authenticator = TokenVerifier
+if TYPE_CHECKING:  # the SDK's token type, named only for the checker: the ports load without the MCP SDK
+    from mcp.server.auth.provider import AccessToken
+
+
+class Authenticator(Protocol):
+    """The SDK's ``TokenVerifier`` shape, so it plugs into the SDK's bearer auth: a verified token or None."""
+
+    async def verify_token(self, token: str) -> AccessToken | None: ...
 
 
 class CompanyDirectory(Protocol):
@@ -171,4 +175,3 @@ class Ports:
     audit: AuditSink
     metrics: MetricsSink
     rate_limiter: RateLimiter
-    authenticator: Authenticator | None = None

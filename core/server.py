@@ -33,7 +33,7 @@ from core.guards.pipeline import Guard, Next, ToolCall, compose
 from core.guards.ratelimit import RateLimitGuard
 from core.guards.resultcap import cap_results
 from core.guards.validation import validate_arguments
-from core.model import ALL_SCOPES, Principal
+from core.model import Principal
 from core.ports import Backend, CallRecord, Ports
 from core.telemetry import CallTelemetry
 from core.tools.registry import all_tools
@@ -47,11 +47,6 @@ INSTRUCTIONS = (
     "profile. Lists return at most 100 items; follow next_cursor for more. Write tools may be disabled by the "
     "operator; a refused write says so and changes nothing."
 )
-
-
-def local_principal(user: str) -> Principal:
-    """The caller on stdio (and on loopback with auth=none): the local user, with every scope."""
-    return Principal(issuer="local", subject=user, scopes=ALL_SCOPES)
 
 
 def principal_from_token() -> Principal | None:

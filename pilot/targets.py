@@ -152,24 +152,18 @@ async def _remote(url: str, token: str | None, timeout_s: float) -> AsyncIterato
 @asynccontextmanager
 async def _local(spec: TargetSpec, timeout_s: float) -> AsyncIterator[TargetSession]:
     """The server of ``company-mcp call``: the data dir from COMPANY_MCP_DATA_DIR, the local user as caller."""
-    from cli.app import create_server, load_runtime
-    from cli.seed import ensure_default_store
+    from adapters.bootstrap import build_runtime
+    from core.app import create_server
     from core.config import Settings
 
     if spec.kind == "local_fake":
         settings = Settings(transport="stdio", adapter="fake")
-        ensure_default_store(settings)
     else:
         settings = Settings(transport="stdio", adapter="graphql", graphql_url=spec.url)
     settings.check()
     try:
-        runtime = load_runtime(settings)
+        runtime = build_runtime(settings)
     except ConfigError as exc:
         raise PilotUsageError(f"target {spec.label}: {exc.message}") from None
-    server = create_server(settings, runtime)
-    try:
-        async with Client(server) as client:
-            yield TargetSession(client, timeout_s)
-    finally:
-        if runtime.close is not None:
-            await runtime.close()
+    async with runtime, Client(create_server(settings, runtime)) as client:
+        yield TargetSession(client, timeout_s)

@@ -17,7 +17,8 @@ from typing import Any
 
 import uvicorn
 
-from cli.app import create_http_app
+from adapters.bootstrap import build_runtime
+from core.app import create_asgi_app
 from core.config import Settings
 from core.runtime import Runtime
 
@@ -92,11 +93,10 @@ def start_server(data_dir: Path, *extra_args: str, log_dir: Path | None = None, 
 
 
 def build_in_process(data_dir: Path, **settings: Any):  # type: ignore[no-untyped-def]
-    from cli.app import create_server, load_runtime
-    from core.config import Settings
+    from core.app import create_server
 
     config = Settings(**{"data_dir": data_dir, "transport": "stdio", "discovery_delay_s": 0.5, **settings})
-    runtime = load_runtime(config)
+    runtime = build_runtime(config)
     return create_server(config, runtime), runtime
 
 
@@ -105,12 +105,8 @@ async def in_process_client(data_dir: Path, **settings: Any) -> AsyncIterator[An
     from mcp import Client
 
     server, runtime = build_in_process(data_dir, **settings)
-    try:
-        async with Client(server) as client:
-            yield client
-    finally:
-        if runtime.close is not None:
-            await runtime.close()
+    async with runtime, Client(server) as client:
+        yield client
 
 
 def audit_records(data_dir: Path) -> list[dict[str, Any]]:
@@ -132,7 +128,8 @@ class ThreadedServer:
         self.sock = sock
         if app is None:
             assert settings is not None
-            app = create_http_app(settings.model_copy(update={"port": self.port}), runtime)
+            settings = settings.model_copy(update={"port": self.port})
+            app = create_asgi_app(settings, runtime or build_runtime(settings))
         self.server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="on", timeout_graceful_shutdown=10))
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
 

@@ -1,7 +1,9 @@
 """The MCP server on AWS Lambda behind a Function URL (payload format 2.0): ``handler(event, context)``.
 
-The ASGI app is ``cli.app.create_http_app`` (stateless JSON streamable HTTP at ``/mcp``, bearer
-auth, ``/healthz``, ``/readyz``), built once per container from the environment and driven by
+The ASGI app is ``core.app.create_asgi_app`` over the runtime the composition root
+(``adapters.bootstrap``) builds for ``COMPANY_MCP_ADAPTER`` (``aws`` on AWS, any other for a trial,
+shadow mode included): stateless JSON streamable HTTP at ``/mcp``, bearer auth, ``/healthz``,
+``/readyz``. It is built once per container from the environment and driven by
 Mangum, which turns each Function URL event into one ASGI request on a long-lived event loop.
 
 Lifespan: Mangum's ``lifespan="auto"``/``"on"`` runs the app's start-up *and shut-down* around
@@ -24,21 +26,11 @@ from mangum import Mangum
 from mangum.protocols import LifespanCycle
 from mangum.types import ASGI, LambdaContext, LambdaEvent
 
-from adapters.aws.config import AwsSettings
+from adapters.bootstrap import build_runtime
+from core.app import create_asgi_app
 from core.config import Settings
 from core.runtime import Runtime
 from core.telemetry import configure_logging
-
-
-def build_runtime(settings: Settings) -> Runtime:
-    """The adapter named by ``COMPANY_MCP_ADAPTER`` (``aws`` on AWS; ``fake`` for trials of the function)."""
-    if settings.adapter == "aws":
-        from adapters.aws.main import build_aws_runtime
-
-        return build_aws_runtime(settings, AwsSettings())
-    from cli.app import load_runtime
-
-    return load_runtime(settings)
 
 
 class LambdaApp:
@@ -72,12 +64,10 @@ class LambdaApp:
 
 
 def create_lambda_app(settings: Settings | None = None, runtime: Runtime | None = None) -> LambdaApp:
-    from cli.app import create_http_app
-
     settings = settings or Settings()
     settings.check()
     runtime = runtime or build_runtime(settings)
-    return LambdaApp(create_http_app(settings, runtime))
+    return LambdaApp(create_asgi_app(settings, runtime))
 
 
 def _from_environment() -> LambdaApp:

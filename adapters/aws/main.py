@@ -2,8 +2,8 @@
 
 - Backend: the company API on AppSync through ``GraphQLBackend``, each request SigV4-signed with
   the function's role (IAM authorization); the MCP client's token is never forwarded.
-- Authenticator: ``OidcVerifier`` for Cognito (profile ``cognito``) or a corporate IdP (``generic``),
-  from ``COMPANY_MCP_OIDC_*``.
+- Authenticator: built by the composition root from ``COMPANY_MCP_OIDC_*`` (profile ``cognito`` for
+  Cognito, ``generic`` for a corporate IdP); this builder only refuses dev tokens.
 - Flags: AppConfig through its agent; metrics: EMF lines on stdout; audit: CloudWatch Logs.
 - Rate limits: ``LimitsRateLimiter`` on ElastiCache (``COMPANY_MCP_REDIS_URL``, ``rediss://`` for TLS).
 - Cursor key: ``COMPANY_MCP_CURSOR_SECRET`` or, better, a Secrets Manager secret by ARN, so every
@@ -23,13 +23,11 @@ from adapters.aws.sigv4 import SigV4Signer
 from adapters.graphql.backend import GraphQLBackend
 from adapters.graphql.main import backend_deadline_s, check_graphql_url
 from adapters.ratelimit import LimitsRateLimiter
-from core.auth.settings import oidc_config
-from core.auth.verifier import OidcVerifier
 from core.config import Settings
 from core.errors import ConfigError
+from core.model import local_principal
 from core.ports import Ports
 from core.runtime import Runtime
-from core.server import local_principal
 
 MIN_CURSOR_SECRET_BYTES = 32
 
@@ -78,14 +76,7 @@ def build_aws_runtime(
     audit = CloudWatchLogsAudit(aws)
     metrics = CloudWatchEmfMetrics()
     limiter = LimitsRateLimiter(settings.redis_url)
-    verifier: OidcVerifier | None = None
-    issuer: str | None = None
-    if settings.effective_auth == "oidc":
-        config = oidc_config(settings)
-        verifier, issuer = OidcVerifier(config), config.issuer
-    ports = Ports(
-        backend=backend, flags=flags, audit=audit, metrics=metrics, rate_limiter=limiter, authenticator=verifier
-    )
+    ports = Ports(backend=backend, flags=flags, audit=audit, metrics=metrics, rate_limiter=limiter)
 
     async def close() -> None:
         await backend.aclose()
@@ -97,5 +88,12 @@ def build_aws_runtime(
         readiness={"api": backend.ping, "flags": flags.get_flags, "audit": audit.ping, "rate_limits": limiter.ping},
         local_principal=local_principal(os.environ.get("USER") or "aws"),
         close=close,
-        token_issuer=issuer,
     )
+
+
+def aws_request_signer(settings: Settings) -> SigV4Signer:
+    """SigV4 with the function's role, for a shadow API that is also on AppSync (IAM authorization)."""
+    region = AwsSettings().region
+    if not region:
+        raise ConfigError("the aws adapter needs a region: set AWS_REGION or COMPANY_MCP_AWS_REGION")
+    return SigV4Signer(region)

@@ -1,4 +1,4 @@
-"""Composition root of the fake adapter: Settings -> local adapters -> core server.
+"""The fake adapter's builder: Settings -> local adapters -> Runtime (called by ``adapters.bootstrap``).
 
 Everything lives in ``COMPANY_MCP_DATA_DIR``: the SQLite store, ``flags.json``,
 ``audit.jsonl`` and the cursor key. No cloud SDK is imported on this path.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import getpass
 import os
 import secrets
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,9 +19,9 @@ from adapters.fake.metrics import PrometheusMetrics
 from adapters.ratelimit import LimitsRateLimiter
 from companydata.sqlite_store import SqliteStore
 from core.config import Settings
+from core.model import local_principal
 from core.ports import Backend, Ports
 from core.runtime import Runtime
-from core.server import local_principal
 
 STORE_FILE = "companies.sqlite"
 
@@ -95,6 +96,25 @@ def local_runtime(settings: Settings, backend: Backend, *, backend_probe: str) -
     )
 
 
+def ensure_default_store(settings: Settings) -> None:
+    """Build a default store on first start, telling the user what is happening."""
+    from companydata.seed import seed_sqlite
+
+    data = DataDir(settings.data_dir)
+    if data.store.exists():
+        return
+    data.ensure()
+    print(
+        f"company-mcp: no company store in {data.root}; building a default one with "
+        f"{settings.seed_companies:,} companies (one time, a few seconds; "
+        "`company-mcp seed --companies N` builds another size)",
+        file=sys.stderr,
+        flush=True,
+    )
+    seed_sqlite(data.store, settings.seed_companies, progress=sys.stderr.isatty())
+
+
 def build_fake_runtime(settings: Settings) -> Runtime:
+    ensure_default_store(settings)
     store = SqliteStore(DataDir(settings.data_dir).store, discovery_delay_s=settings.discovery_delay_s)
     return local_runtime(settings, store, backend_probe="store")

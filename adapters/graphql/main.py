@@ -15,8 +15,9 @@ from urllib.parse import urlsplit
 from adapters.fake.main import local_runtime
 from adapters.graphql.backend import GraphQLBackend
 from adapters.graphql.signer import RequestSigner
-from core.config import Settings, is_loopback
+from core.config import Settings
 from core.errors import ConfigError
+from core.loopback import is_loopback
 from core.runtime import Runtime
 
 # The backend's own deadline stays inside core's per-call deadline, so a slow API is reported by the adapter

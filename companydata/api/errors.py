@@ -17,8 +17,6 @@ from __future__ import annotations
 import logging
 from typing import Any, Literal
 
-from pydantic import BaseModel, ValidationError
-
 from core.errors import CoreError, Forbidden, NotFound, Unauthorized, ValidationFailed
 
 log = logging.getLogger("companydata.api")
@@ -57,21 +55,3 @@ def from_exception(exc: Exception, *, operation: str) -> ApiError:
     kind = exc.type if isinstance(exc, CoreError) else type(exc).__name__
     log.error("company-api %s failed (%s)", operation, kind, exc_info=exc)
     return ApiError("INTERNAL", INTERNAL_MESSAGE)
-
-
-def invalid_arguments(model: type[BaseModel], exc: ValidationError) -> ApiError:
-    """The first problem, naming the field, worded as the MCP tools word it.
-
-    Mirrors ``core.guards.validation.validation_error``; not imported from there because that module pulls in
-    the MCP SDK (about 0.6 s), which an AppSync Lambda resolver should not pay on a cold start.
-    A test keeps the two in step.
-    """
-    error = exc.errors(include_url=False)[0]
-    field = ".".join(str(part) for part in error["loc"]) or "arguments"
-    if error["type"] == "extra_forbidden":
-        accepted = ", ".join(model.model_fields)
-        return ApiError("VALIDATION", f"Unknown argument '{field}'. This tool accepts: {accepted}.", field)
-    if error["type"] == "missing":
-        return ApiError("VALIDATION", f"Missing required argument '{field}'.", field)
-    message = str(error["msg"]).removeprefix("Value error, ")
-    return ApiError("VALIDATION", f"Invalid value for '{field}': {message}.", field)

@@ -3,7 +3,8 @@
 Each is ``async (backend, principal, args) -> dict``, independent of Ariadne and of HTTP, so the
 Ariadne bindings and an AppSync direct Lambda resolver run the same code (through
 ``dispatch.resolve``). Arguments are validated with the MCP tools' own input models
-(``core.tools.contracts``), so both faces accept exactly the same values; results are plain
+(``core.tools.contracts``) and worded by ``core.validation``, and the caps and idempotent
+writes are ``core.operations``, the same functions the MCP tools call; results are plain
 dicts whose keys are the SDL's field names, which are the tool result field names.
 
 Differences from the tools, by design: no ``quota`` (rate limits are the MCP server's job),
@@ -13,16 +14,17 @@ in its signed, caller-bound cursors).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from companydata.api.errors import ApiError, invalid_arguments
+from companydata.api.errors import ApiError
 from companydata.api.identity import owner_from
-from core.model import MAX_ITEMS, CompanyFilters, PageRequest
+from core import operations
+from core.model import CompanyFilters, PageRequest
+from core.operations import cap_items, clamp_limit
 from core.tools.contracts import (
-    DEFAULT_EMAIL_ROLES,
     AddToCollectionInput,
     AddToCollectionResult,
     AiSearchInput,
@@ -40,6 +42,7 @@ from core.tools.contracts import (
     Understood,
 )
 from core.tools.prompt import parse_prompt
+from core.validation import parse_arguments
 
 if TYPE_CHECKING:
     from core.ports import Backend
@@ -47,7 +50,6 @@ if TYPE_CHECKING:
 Args = Mapping[str, Any]
 Result = dict[str, Any]
 M = TypeVar("M", bound=BaseModel)
-T = TypeVar("T")
 
 _MATCH_MODES: dict[str, Literal["all", "any"]] = {"ALL": "all", "ANY": "any"}
 
@@ -55,20 +57,7 @@ _MATCH_MODES: dict[str, Literal["all", "any"]] = {"ALL": "all", "ANY": "any"}
 def _parse(model: type[M], args: Args) -> M:
     # GraphQL null means "not given": the model's default applies (limit 20, no filter).
     raw = {key: value for key, value in args.items() if value is not None}
-    try:
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        raise invalid_arguments(model, exc) from None
-
-
-def _clamp(limit: int) -> tuple[int, bool]:
-    """The hard cap: at most 100 items per call; a larger limit is clamped and the result says so."""
-    return min(limit, MAX_ITEMS), limit > MAX_ITEMS
-
-
-def _capped(items: Sequence[T], limit: int, capped: bool) -> tuple[list[T], bool]:
-    # A backend that ignores the limit must not break the promise.
-    return list(items[:limit]), capped or len(items) > MAX_ITEMS
+    return parse_arguments(model, raw)  # ValidationFailed leaves as VALIDATION (errors.from_exception)
 
 
 async def search_companies(backend: Backend, principal: str | None, args: Args) -> Result:
@@ -77,10 +66,10 @@ async def search_companies(backend: Backend, principal: str | None, args: Args) 
     if not isinstance(mode, str) or mode not in _MATCH_MODES:
         raise ApiError("VALIDATION", "Invalid value for 'match': use ALL or ANY.", "match")
     parsed = _parse(SearchCompaniesInput, rest)
-    limit, capped = _clamp(parsed.limit)
+    limit, capped = clamp_limit(parsed.limit)
     filters = CompanyFilters(**parsed.model_dump(exclude={"limit", "cursor"}), match=_MATCH_MODES[mode])
     page = await backend.search_companies(filters, PageRequest(limit=limit, after=parsed.cursor))
-    items, capped = _capped(page.items, limit, capped)
+    items, capped = cap_items(page.items, limit, capped)
     return CompanyPage(items=items, next_cursor=page.next_after, capped=capped).model_dump()
 
 
@@ -92,11 +81,11 @@ async def get_company(backend: Backend, principal: str | None, args: Args) -> Re
 
 async def ai_search(backend: Backend, principal: str | None, args: Args) -> Result:
     parsed = _parse(AiSearchInput, args)
-    limit, capped = _clamp(parsed.limit)
+    limit, capped = clamp_limit(parsed.limit)
     prompt = parse_prompt(parsed.prompt)
     # Ranked: any word of the leftover text may match, as the ai_search tool searches.
     page = await backend.search_companies(prompt.filters(match="any"), PageRequest(limit=limit))
-    items, capped = _capped(page.items, limit, capped)
+    items, capped = cap_items(page.items, limit, capped)
     return {
         "items": [item.model_dump() for item in items],
         "understood": Understood.model_validate(prompt.understood()).model_dump(),
@@ -107,19 +96,19 @@ async def ai_search(backend: Backend, principal: str | None, args: Args) -> Resu
 async def list_collections(backend: Backend, principal: str | None, args: Args) -> Result:
     owner = owner_from(principal)
     parsed = _parse(ListCollectionsInput, args)
-    limit, capped = _clamp(parsed.limit)
+    limit, capped = clamp_limit(parsed.limit)
     page = await backend.list_collections(owner, PageRequest(limit=limit, after=parsed.cursor))
-    items, capped = _capped(page.items, limit, capped)
+    items, capped = cap_items(page.items, limit, capped)
     return CollectionList(items=items, next_cursor=page.next_after, capped=capped).model_dump()
 
 
 async def get_collection(backend: Backend, principal: str | None, args: Args) -> Result:
     owner = owner_from(principal)
     parsed = _parse(GetCollectionInput, args)
-    limit, capped = _clamp(parsed.limit)
+    limit, capped = clamp_limit(parsed.limit)
     page_request = PageRequest(limit=limit, after=parsed.cursor)
     collection, page = await backend.get_collection(owner, parsed.collection_id, page_request)
-    items, capped = _capped(page.items, limit, capped)
+    items, capped = cap_items(page.items, limit, capped)
     return CollectionPage(collection=collection, items=items, next_cursor=page.next_after, capped=capped).model_dump()
 
 
@@ -140,8 +129,7 @@ async def create_collection(backend: Backend, principal: str | None, args: Args)
 async def add_to_collection(backend: Backend, principal: str | None, args: Args) -> Result:
     owner = owner_from(principal)
     parsed = _parse(AddToCollectionInput, args)
-    unique_ids = list(dict.fromkeys(parsed.company_ids))
-    result = await backend.add_to_collection(owner, parsed.collection_id, unique_ids)
+    result = await operations.add_to_collection(backend, owner, parsed.collection_id, parsed.company_ids)
     return AddToCollectionResult(
         collection_id=result.collection_id, added=result.added, already_present=result.already_present, size=result.size
     ).model_dump()
@@ -150,6 +138,5 @@ async def add_to_collection(backend: Backend, principal: str | None, args: Args)
 async def request_email_discovery(backend: Backend, principal: str | None, args: Args) -> Result:
     owner = owner_from(principal)
     parsed = _parse(RequestEmailDiscoveryInput, args)
-    roles = sorted(set(parsed.roles or DEFAULT_EMAIL_ROLES))
-    request, created = await backend.request_email_discovery(owner, parsed.company_id, roles)
+    request, created = await operations.request_email_discovery(backend, owner, parsed.company_id, parsed.roles)
     return {"request_id": request.request_id, "status": request.status, "created": created}

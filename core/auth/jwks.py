@@ -16,7 +16,6 @@ section 3.1), and symmetric or private key material is never loaded.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
@@ -29,6 +28,7 @@ from jwt import PyJWK
 from jwt.exceptions import PyJWTError
 
 from core.errors import ConfigError
+from core.loopback import is_loopback
 
 log = logging.getLogger("company_mcp.auth")
 
@@ -61,18 +61,9 @@ def check_url(url: str, *, allow_insecure_http: bool = False) -> None:
     parts = urlsplit(url)
     if parts.scheme == "https" and parts.hostname:
         return
-    if parts.scheme == "http" and parts.hostname and (allow_insecure_http or _is_loopback(parts.hostname)):
+    if parts.scheme == "http" and parts.hostname and (allow_insecure_http or is_loopback(parts.hostname)):
         return
     raise ConfigError(f"{url!r} is not an https URL (plain http is accepted for loopback addresses only)")
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _usable(jwk: Mapping[str, Any], alg: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core import operations
 from core.tools.contracts import (
     AddToCollectionInput,
     AddToCollectionResult,
@@ -35,8 +36,7 @@ async def create_collection(args: CreateCollectionInput, ctx: ToolContext) -> Cr
 
 
 async def add_to_collection(args: AddToCollectionInput, ctx: ToolContext) -> AddToCollectionResult:
-    unique_ids = list(dict.fromkeys(args.company_ids))
-    result = await ctx.backend.add_to_collection(ctx.principal.id, args.collection_id, unique_ids)
+    result = await operations.add_to_collection(ctx.backend, ctx.principal.id, args.collection_id, args.company_ids)
     return AddToCollectionResult(
         collection_id=result.collection_id, added=result.added, already_present=result.already_present, size=result.size
     )

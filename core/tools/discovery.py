@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from core import operations
 from core.model import EmailDiscovery
 from core.tools.companies import quota_info
 from core.tools.contracts import (
-    DEFAULT_EMAIL_ROLES,
     GetEmailDiscoveryInput,
     RequestEmailDiscoveryInput,
     RequestEmailDiscoveryResult,
@@ -14,8 +14,9 @@ from core.tools.spec import ToolContext, ToolSpec, tool_kind
 
 
 async def request_email_discovery(args: RequestEmailDiscoveryInput, ctx: ToolContext) -> RequestEmailDiscoveryResult:
-    roles = sorted(set(args.roles or DEFAULT_EMAIL_ROLES))
-    request, created = await ctx.backend.request_email_discovery(ctx.principal.id, args.company_id, roles)
+    request, created = await operations.request_email_discovery(
+        ctx.backend, ctx.principal.id, args.company_id, args.roles
+    )
     return RequestEmailDiscoveryResult(
         request_id=request.request_id, status=request.status, created=created, quota=quota_info(ctx.quota)
     )

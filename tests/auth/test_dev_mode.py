@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -61,3 +62,22 @@ def test_token_command_rejects_bad_options(data_dir: Path) -> None:
             check=False,
         )
         assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+async def test_dev_mode_verifies_with_the_keys_it_holds_without_fetching_its_own_jwks(data_dir: Path) -> None:
+    """Nothing listens at the issuer's URL: a fetch of its JWKS would fail, so acceptance proves none is made."""
+    from adapters.bootstrap import token_auth
+    from adapters.fake.dev_issuer import DevIssuer
+    from core.config import Settings
+
+    with socket.socket() as probe:  # a port with no server behind it
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = Settings(data_dir=data_dir, auth="dev", port=port)
+    auth = token_auth(settings)
+    assert auth is not None and auth.issuer == f"http://127.0.0.1:{port}"
+    token = DevIssuer(data_dir).mint(auth.issuer, settings.public_url, "alice", ["companies:read"], 3600)
+    access = await auth.verifier.verify_token(token)
+    assert access is not None and access.subject == "alice" and access.scopes == ["companies:read"]
+    forged = DevIssuer(data_dir / "other").mint(auth.issuer, settings.public_url, "alice", ["companies:read"], 3600)
+    assert await auth.verifier.verify_token(forged) is None  # another key: refused, still without a fetch

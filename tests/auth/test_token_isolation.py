@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from cli.app import load_runtime
+from adapters.bootstrap import build_runtime
 from core.config import Settings
 from tests.auth.issuer import LocalIssuer
 from tests.support import ThreadedServer
@@ -42,7 +42,7 @@ def test_backend_never_sees_the_token(data_dir: Path, tool: str) -> None:
         settings = Settings(
             data_dir=data_dir, auth="oidc", oidc_issuer=issuer.url, resource_url=RESOURCE, allow_mutations=True
         )
-        runtime = load_runtime(settings)
+        runtime = build_runtime(settings)
         recorder = RecordingBackend(runtime.ports.backend)
         runtime = dataclasses.replace(runtime, ports=dataclasses.replace(runtime.ports, backend=recorder))
         token = issuer.mint(scope="companies:read companies:write", sub="bob")

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from mcp import Client
 
-from cli.app import load_runtime
+from adapters.bootstrap import build_runtime
 from core.config import Settings
 from core.model import CompanyFilters, CompanySummary, Page, PageRequest
 from tests.support import ThreadedServer
@@ -48,7 +48,7 @@ class SlowSearch:
 @pytest.fixture
 def slow_server(data_dir: Path) -> Iterator[tuple[ThreadedServer, SlowSearch]]:
     settings = Settings(data_dir=data_dir, auth="none", call_timeout_s=0.5, max_body_bytes=64 * 1024)
-    runtime = load_runtime(settings)
+    runtime = build_runtime(settings)
     slow = SlowSearch(runtime.ports.backend, delay_s=5)
     runtime = dataclasses.replace(runtime, ports=dataclasses.replace(runtime.ports, backend=slow))
     with ThreadedServer(settings, runtime) as server:
@@ -114,7 +114,7 @@ def test_health_readiness_and_metrics(slow_server: tuple[ThreadedServer, SlowSea
 
 def test_allowed_origins_are_configurable(data_dir: Path) -> None:
     settings = Settings(data_dir=data_dir, auth="none", allowed_origins="https://app.example.com")
-    with ThreadedServer(settings, load_runtime(settings)) as server:
+    with ThreadedServer(settings, build_runtime(settings)) as server:
         mine = httpx.post(server.url + "/mcp", json=INIT, headers={**HEADERS, "Origin": "https://app.example.com"})
         other = httpx.post(server.url + "/mcp", json=INIT, headers={**HEADERS, "Origin": server.url})
     assert (mine.status_code, other.status_code) == (200, 403)

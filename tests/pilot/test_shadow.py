@@ -16,7 +16,8 @@ import anyio
 import pytest
 from mcp import Client
 
-from cli.app import create_server, load_runtime
+from adapters.bootstrap import build_runtime
+from core.app import create_server
 from core.config import Settings
 from core.errors import BackendUnavailable
 from core.model import Company, CompanyFilters, CompanySummary, Page, PageRequest
@@ -67,7 +68,7 @@ class Down:
 
 def _runtime(data_dir: Path) -> tuple[Settings, Runtime]:
     settings = Settings(data_dir=data_dir, transport="stdio")
-    return settings, load_runtime(settings)
+    return settings, build_runtime(settings)
 
 
 @asynccontextmanager
@@ -191,9 +192,9 @@ async def test_wrap_with_shadow_mirrors_to_the_graphql_api(data_dir: Path) -> No
     from adapters.graphql.shadow import wrap_with_shadow
 
     settings = Settings(data_dir=data_dir, transport="stdio", shadow_graphql_url="http://127.0.0.1:9/graphql")
-    plain = load_runtime(settings.model_copy(update={"shadow_graphql_url": None}))
+    plain = build_runtime(settings.model_copy(update={"shadow_graphql_url": None}))
     assert wrap_with_shadow(plain, Settings(data_dir=data_dir, transport="stdio")) is plain  # off unless set
-    runtime = load_runtime(settings)  # the composition root wraps when COMPANY_MCP_SHADOW_GRAPHQL_URL is set
+    runtime = build_runtime(settings)  # the composition root wraps when COMPANY_MCP_SHADOW_GRAPHQL_URL is set
     backend = runtime.ports.backend
     assert isinstance(backend, ShadowBackend) and isinstance(backend.shadow, GraphQLBackend)
     assert set(runtime.readiness) == set(plain.readiness)  # the shadow never decides readiness

@@ -18,7 +18,8 @@ from mcp import Client
 
 from adapters.aws.config import AwsSettings
 from adapters.aws.flags import AppConfigFlags, parse_feature_flags
-from cli.app import create_server, load_runtime
+from adapters.bootstrap import build_runtime
+from core.app import create_server
 from core.config import Settings
 from core.guards.mutation import MutationGate
 from core.ports import FlagSource, FlagsUnavailable
@@ -153,7 +154,7 @@ async def test_through_the_server_a_write_is_refused_with_flags_unavailable(
     """The whole path: the MCP server (fake store) with AppConfigFlags as its FlagSource."""
     agent.flags = {"mutations_create_collection": True}
     settings = Settings(data_dir=data_dir, transport="stdio", discovery_delay_s=0.5)
-    runtime = load_runtime(settings)
+    runtime = build_runtime(settings)
     flags = AppConfigFlags(aws_settings(agent))
     runtime = dataclasses.replace(runtime, ports=dataclasses.replace(runtime.ports, flags=flags))
     server = create_server(settings, runtime)

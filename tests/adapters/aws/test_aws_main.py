@@ -13,6 +13,7 @@ from adapters.aws.config import AwsSettings, ResolverSettings, SecretUnavailable
 from adapters.aws.flags import AppConfigFlags
 from adapters.aws.main import aws_cursor_secret, build_aws_runtime
 from adapters.aws.metrics import CloudWatchEmfMetrics
+from adapters.bootstrap import build_runtime
 from adapters.graphql.backend import GraphQLBackend
 from adapters.ratelimit import LimitsRateLimiter
 from core.auth.verifier import OidcVerifier
@@ -56,14 +57,22 @@ async def test_the_runtime_wires_the_aws_ports(tmp_path: Path) -> None:
     assert isinstance(ports.audit, CloudWatchLogsAudit)
     assert isinstance(ports.metrics, CloudWatchEmfMetrics)
     assert isinstance(ports.rate_limiter, LimitsRateLimiter)
-    assert isinstance(ports.authenticator, OidcVerifier) and ports.authenticator.config.profile == "cognito"
-    assert runtime.token_issuer == ISSUER
     assert set(runtime.readiness) == {"api", "flags", "audit", "rate_limits"}
     assert runtime.cursor_secret == b"k" * 32
     assert runtime.metrics_text is None  # EMF goes to stdout; no /metrics scrape on AWS
     assert runtime.close is not None
     await runtime.close()
-    await ports.authenticator.aclose()
+
+
+async def test_the_composition_root_gives_the_aws_runtime_its_cognito_verifier(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_REGION", REGION)
+    async with build_runtime(settings(tmp_path)) as runtime:
+        assert runtime.token_auth is not None and runtime.token_auth.issuer == ISSUER
+        verifier = runtime.token_auth.verifier
+        assert isinstance(verifier, OidcVerifier) and verifier.config.profile == "cognito"
+        assert isinstance(runtime.ports.flags, AppConfigFlags)
 
 
 def test_the_cursor_key_comes_from_secrets_manager(tmp_path: Path, moto_url: str) -> None:

@@ -26,8 +26,9 @@ import pytest
 from mcp import Client
 
 from adapters.aws.metrics import CloudWatchEmfMetrics
-from cli.app import create_server, load_runtime
+from adapters.bootstrap import build_runtime
 from core import metrics as names
+from core.app import create_server
 from core.config import Settings
 from core.ports import CallRecord, MetricsSink
 from tests.tooling import error, ok
@@ -219,7 +220,7 @@ def test_metrics_never_raise_or_block() -> None:
 async def test_calls_through_the_server_emit_valid_emf(data_dir: Path) -> None:
     """An ok call, an error, a blocked mutation, a rate-limited call and a capped result, end to end."""
     settings = Settings(data_dir=data_dir, transport="stdio", discovery_delay_s=0.5, rate_limits="ai_search=1/minute")
-    runtime = load_runtime(settings)
+    runtime = build_runtime(settings)
     stream = io.StringIO()
     sink = CloudWatchEmfMetrics(stream=stream)
     runtime = dataclasses.replace(runtime, ports=dataclasses.replace(runtime.ports, metrics=sink))

@@ -27,6 +27,7 @@ from adapters.aws import lambda_handler
 from adapters.aws.config import AwsSettings
 from adapters.aws.lambda_handler import LambdaApp, create_lambda_app
 from adapters.aws.main import build_aws_runtime
+from adapters.bootstrap import token_auth
 from companydata.sqlite_store import SqliteStore
 from core.config import Settings
 from tests.adapters.aws.aws_support import REGION
@@ -257,7 +258,8 @@ def cognito_app(data_dir: Path, issuer: LocalIssuer) -> Iterator[LambdaApp]:
         cursor_secret=CURSOR_SECRET,
     )
     runtime = build_aws_runtime(settings, AwsSettings(region=REGION, appconfig_url="http://127.0.0.1:9"))
-    assert runtime.token_issuer == issuer.issuer and runtime.ports.authenticator is not None
+    runtime = dataclasses.replace(runtime, token_auth=token_auth(settings))  # as the composition root does
+    assert runtime.token_auth is not None and runtime.token_auth.issuer == issuer.issuer
     # The AppSync backend is swapped for the local store: this test is about tokens, not the API.
     store = SqliteStore(data_dir / "companies.sqlite", discovery_delay_s=0.5)
     graphql_backend = runtime.ports.backend

@@ -8,7 +8,6 @@ import httpx
 import pytest
 
 from adapters.graphql.backend import PRINCIPAL_HEADER, encode_principal
-from adapters.graphql.main import build_graphql_runtime
 from adapters.graphql.signer import RequestSigner
 from core.config import Settings
 from core.model import PageRequest
@@ -103,9 +102,8 @@ def test_the_mcp_clients_token_never_reaches_the_api(
             resource_url=RESOURCE,
             allow_mutations=True,
         )
-        runtime = build_graphql_runtime(settings)
         token = issuer.mint(scope="companies:read companies:write", sub="bob")
-        with ThreadedServer(settings, runtime) as server:
+        with ThreadedServer(settings) as server:
             response = httpx.post(
                 server.url + "/mcp",
                 json={

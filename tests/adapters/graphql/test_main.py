@@ -13,7 +13,7 @@ from mcp import Client
 import adapters.graphql
 from adapters.graphql.backend import GraphQLBackend
 from adapters.graphql.main import backend_deadline_s, build_graphql_runtime, check_graphql_url
-from cli.app import create_server
+from core.app import create_server
 from core.config import Settings
 from core.errors import ConfigError
 from tests.adapters.graphql.fault_server import FaultServer
@@ -40,7 +40,7 @@ def test_the_public_names() -> None:
 def test_no_cloud_sdk_is_imported() -> None:
     """Even transitively: the cloud-neutral adapter (and the server around it) loads no botocore/google/azure."""
     code = (
-        "import sys, adapters.graphql, adapters.graphql.main, adapters.graphql.bearer, cli.app\n"
+        "import sys, adapters.graphql, adapters.graphql.main, adapters.graphql.bearer, adapters.bootstrap\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore', 'google', 'azure'))\n"
         "print(bad)\n"
     )

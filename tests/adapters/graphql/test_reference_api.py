@@ -17,9 +17,9 @@ from mcp import Client
 from adapters.graphql.backend import GraphQLBackend
 from adapters.graphql.errors import IDENTITY_REFUSED
 from adapters.graphql.main import build_graphql_runtime
-from cli.app import create_server
 from companydata.seed import seed_sqlite
 from companydata.sqlite_store import SqliteStore
+from core.app import create_server
 from core.config import Settings
 from core.errors import BackendError, NotFound, ValidationFailed
 from core.model import CompanyFilters, PageRequest

@@ -12,10 +12,10 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from companydata.api.dispatch import MUTATION_RESOLVERS, QUERY_RESOLVERS, resolve, resolve_appsync_event
-from companydata.api.errors import ApiError, invalid_arguments
+from companydata.api.errors import ApiError
 from companydata.sqlite_store import SqliteStore
-from core.guards.validation import validation_error
 from core.tools.contracts import AddToCollectionInput, GetCompanyInput, SearchCompaniesInput
+from core.validation import validation_error
 
 from .support import ApiClient
 
@@ -137,21 +137,27 @@ def test_every_tool_has_a_resolver() -> None:
 
 
 @pytest.mark.parametrize(
-    ("model", "raw"),
+    ("operation", "model", "raw"),
     [
-        (SearchCompaniesInput, {"limit": 0}),
-        (SearchCompaniesInput, {"colour": "red"}),
-        (SearchCompaniesInput, {"country": "XX"}),
-        (SearchCompaniesInput, {"founded_after": 2010, "founded_before": 2011}),
-        (GetCompanyInput, {}),
-        (AddToCollectionInput, {"company_ids": ["a"]}),
-        (AddToCollectionInput, {"collection_id": "c", "company_ids": ["bad id"]}),
+        ("search_companies", SearchCompaniesInput, {"limit": 0}),
+        ("search_companies", SearchCompaniesInput, {"colour": "red"}),
+        ("search_companies", SearchCompaniesInput, {"country": "XX"}),
+        ("search_companies", SearchCompaniesInput, {"founded_after": 2010, "founded_before": 2011}),
+        ("get_company", GetCompanyInput, {}),
+        ("add_to_collection", AddToCollectionInput, {"company_ids": ["a"]}),
+        ("add_to_collection", AddToCollectionInput, {"collection_id": "c", "company_ids": ["bad id"]}),
     ],
 )
-def test_validation_messages_match_the_mcp_tools(model: type[BaseModel], raw: dict[str, Any]) -> None:
+async def test_validation_messages_match_the_mcp_tools(
+    store: SqliteStore, operation: str, model: type[BaseModel], raw: dict[str, Any]
+) -> None:
+    """The API words a bad argument exactly as the MCP tool does (one implementation: core.validation)."""
     with pytest.raises(ValidationError) as exc:
         model.model_validate(raw)
-    ours, theirs = invalid_arguments(model, exc.value), validation_error(model, exc.value)
+    theirs = validation_error(model, exc.value)
+    with pytest.raises(ApiError) as caught:
+        await resolve(operation, raw, "alice", store)
+    ours = caught.value
     assert (ours.code, ours.field, ours.message) == ("VALIDATION", theirs.field, theirs.message)
 
 
