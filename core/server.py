@@ -169,19 +169,23 @@ def _run_handler(backend: Backend, cursors: CursorCodec) -> Next:
 
 
 def build_pipeline(settings: Settings, ports: Ports, cursors: CursorCodec) -> tuple[Next, RateLimitGuard]:
-    """Order, outside in: audit refusals -> scopes -> validation -> mutation gate -> rate limit
-    -> audit attempt/outcome -> result cap -> deadline -> handler."""
+    """Order, outside in: audit refusals -> deadline -> scopes -> validation -> mutation gate -> rate limit
+    -> audit attempt/outcome -> result cap -> handler.
+
+    The deadline covers the whole guarded call (flag reads, the rate-limit store, the audit append and
+    the tool); only the refusal record of a call past its deadline is written after it, bounded on its own.
+    """
     audit = AuditTrail(ports.audit)
     rate_limits = RateLimitGuard(ports.rate_limiter, settings.rate_limit_rules())
     guards: list[Guard] = [
         audit.audit_refusals,
+        Deadline(settings.call_timeout_s),
         require_scope,
         validate_arguments,
         MutationGate(ports.flags, allow_mutations=settings.allow_mutations),
         rate_limits,
         audit.audit_attempt,
         cap_results,
-        Deadline(settings.call_timeout_s),
     ]
     return compose(guards, _run_handler(ports.backend, cursors)), rate_limits
 

@@ -6,15 +6,9 @@ from typing import Any
 
 from mcp.types import CallToolResult
 
-READ_TOOLS = {
-    "search_companies",
-    "get_company",
-    "ai_search",
-    "list_collections",
-    "get_collection",
-    "get_email_discovery",
-}
-WRITE_TOOLS = {"create_collection", "add_to_collection", "request_email_discovery"}
+from core.catalog import READ_TOOLS, WRITE_TOOLS
+
+__all__ = ["READ_TOOLS", "WRITE_TOOLS", "call_every_tool", "error", "ok"]
 
 
 def ok(result: CallToolResult) -> dict[str, Any]:

@@ -23,8 +23,10 @@ from core.ports import AuditRecord, AuditSink, AuditUnavailable
 
 log = logging.getLogger("company_mcp.audit")
 
-# Bound on writing the outcome record once the write has happened (shielded from the call's deadline).
+# Bound on writing a record once the decision is made (shielded from the call's deadline).
 _OUTCOME_WRITE_TIMEOUT_S = 5.0
+# The outcome of a write cut off mid-flight: the store may or may not have applied it.
+UNKNOWN_OUTCOME = "unknown"
 
 
 def args_digest(raw_args: dict[str, object]) -> str:
@@ -73,9 +75,7 @@ class AuditTrail:
                 record = self._record(
                     call, decision="blocked", phase="decision", reason=refusal_reason(error), outcome=None
                 )
-                try:
-                    await self._sink.append(record)
-                except AuditUnavailable:
+                if not await self._append_bounded(record):
                     # The call is refused anyway; say loudly that its record is missing.
                     log.error(
                         "audit sink unavailable: blocked attempt not recorded", extra={"request_id": call.request_id}
@@ -98,15 +98,24 @@ class AuditTrail:
         except Exception as error:
             outcome = refusal_reason(error)
             raise
+        except BaseException:
+            # Cancelled mid-write (the deadline, or the client went away): it may or may not have happened.
+            outcome = UNKNOWN_OUTCOME
+            raise
         finally:
             await self._write_outcome(call, outcome)
 
     async def _write_outcome(self, call: ToolCall, outcome: str) -> None:
         record = self._record(call, decision="allowed", phase="outcome", reason=None, outcome=outcome)
+        if not await self._append_bounded(record):
+            log.error("audit sink unavailable: outcome not recorded", extra={"request_id": call.request_id})
+
+    async def _append_bounded(self, record: AuditRecord) -> bool:
+        """Write a record after the decision, shielded from the call's cancellation but bounded in time."""
         with anyio.CancelScope(shield=True), anyio.move_on_after(_OUTCOME_WRITE_TIMEOUT_S):
             try:
                 await self._sink.append(record)
-                return
+                return True
             except AuditUnavailable:
-                pass
-        log.error("audit sink unavailable: outcome not recorded", extra={"request_id": call.request_id})
+                return False
+        return False
