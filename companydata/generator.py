@@ -20,8 +20,8 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
+from companydata.vocabulary import COUNTRIES, INDUSTRIES, Country, Industry
 from core.model import Company
-from core.vocabulary import COUNTRIES, INDUSTRIES, Country, Industry
 
 # Bump when the generated data changes on purpose: it is part of the digest key.
 GENERATOR_VERSION = 1

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from core import vocabulary
+from core import lexicon
 from core.model import MAX_ITEMS, Collection, CompanySummary, DiscoveryStatus
 
 EMAIL_ROLES = (
@@ -55,7 +55,9 @@ class CompanyFilterFields(ToolInput):
         default=None,
         description="Free text matched against company name, domain and description (all words must match).",
     )
-    industry: str | None = Field(default=None, description="Industry name, e.g. 'Software' or 'Financial Technology'.")
+    industry: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = Field(
+        default=None, description="Industry name, e.g. 'Software' or 'Financial Technology'."
+    )
     country: str | None = Field(
         default=None, description="ISO 3166-1 alpha-2 country code, e.g. 'DE' or 'US'.", min_length=2, max_length=2
     )
@@ -69,13 +71,13 @@ class CompanyFilterFields(ToolInput):
 
     @field_validator("industry")
     @classmethod
-    def _known_industry(cls, value: str | None) -> str | None:
+    def _industry_spelling(cls, value: str | None) -> str | None:
+        # A known industry takes its display spelling; any other passes through, so a backend whose data has
+        # industries beyond the lexicon stays searchable (an unknown one simply matches nothing).
         if value is None:
             return None
-        industry = vocabulary.industry_by_name(value.strip())
-        if industry is None:
-            raise ValueError(f"unknown industry; use one of: {', '.join(i.name for i in vocabulary.INDUSTRIES)}")
-        return industry.name
+        industry = lexicon.industry_by_name(value)
+        return industry.name if industry is not None else value
 
     @field_validator("country")
     @classmethod
@@ -83,7 +85,7 @@ class CompanyFilterFields(ToolInput):
         if value is None:
             return None
         code = value.upper()
-        if code not in vocabulary.ISO_COUNTRY_CODES:
+        if code not in lexicon.ISO_COUNTRY_CODES:
             raise ValueError("not an ISO 3166-1 alpha-2 country code (for example 'DE', 'US', 'GB')")
         return code
 

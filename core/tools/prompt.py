@@ -23,8 +23,8 @@ from dataclasses import dataclass, fields
 from decimal import Decimal, InvalidOperation
 from typing import Literal, TypeVar
 
+from core.lexicon import CITY_ALIASES, COUNTRIES, INDUSTRIES, ISO_COUNTRY_CODES, city_country
 from core.model import CompanyFilters
-from core.vocabulary import CITY_ALIASES, COUNTRIES, INDUSTRIES, ISO_COUNTRY_CODES, city_country
 
 # Longer prompts are cut: the parser is linear, but there is no use in reading an essay.
 MAX_PROMPT_CHARS = 4000

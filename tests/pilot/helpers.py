@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import subprocess
 import sys
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -24,15 +22,9 @@ def copy_store(seeded_store: Path, root: Path) -> Path:
     return root
 
 
-@cache
 def command_prefix(command: str) -> tuple[str, ...]:
-    """``company-mcp COMMAND`` once cli/main.py has it, else the package's own entry point."""
-    from cli.main import build_parser
-
-    for action in build_parser()._actions:
-        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
-            return (sys.executable, "-m", "cli.main", command)
-    return (sys.executable, "-m", "pilot", command)
+    """``company-mcp COMMAND``, as a user runs it (in a subprocess: tests drive the CLI from outside)."""
+    return (sys.executable, "-m", "cli.main", command)
 
 
 def run_command(command: str, *args: str, data_dir: Path, timeout: float = 240) -> subprocess.CompletedProcess[str]:

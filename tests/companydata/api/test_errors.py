@@ -75,7 +75,7 @@ async def test_not_found(api: ApiClient, alice: str) -> None:
     ("operation", "variables", "field"),
     [
         ("search_companies", {"country": "XX"}, "country"),
-        ("search_companies", {"industry": "Alchemy"}, "industry"),
+        ("search_companies", {"industry": "   "}, "industry"),
         ("search_companies", {"limit": 0}, "limit"),
         ("search_companies", {"cursor": "not-a-store-token"}, "cursor"),
         ("search_companies", {"min_employees": 50, "max_employees": 10}, "arguments"),
