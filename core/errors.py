@@ -13,8 +13,9 @@ error body of design.md section 2 in exactly one place (``core.server``)::
     │   ├── RateLimited ......... rate_limited      (retry_after_s)
     │   └── GuardUnavailable .... unavailable       (a guard's own dependency is down)
     ├── BackendError ............ backend_error
-    │   ├── BackendUnavailable .. backend_unavailable
+    │   ├── BackendUnavailable .. backend_unavailable (nothing happened: try again)
     │   └── BackendTimeout ...... timeout
+    │       └── WriteOutcomeUnknown  timeout (a write may or may not have happened)
     └── ConfigError ............. (start-up only; never reaches a client)
 
 Messages are written for the caller (often an LLM): they say what was wrong and
@@ -24,6 +25,11 @@ what to do. They never carry raw backend text or secrets.
 from __future__ import annotations
 
 from typing import Any, ClassVar
+
+WRITE_OUTCOME_UNKNOWN = (
+    "The write was sent but its answer was lost, so it may or may not have taken effect. "
+    "Retrying is safe: writes are idempotent."
+)
 
 
 class CoreError(Exception):
@@ -115,6 +121,16 @@ class BackendUnavailable(BackendError):
 
 class BackendTimeout(BackendError):
     type = "timeout"
+
+
+class WriteOutcomeUnknown(BackendTimeout):
+    """A write was sent but its answer was lost (connection cut, commit unacknowledged): it may have happened.
+
+    Never ``backend_unavailable``, which says nothing happened. Retrying is safe because writes are idempotent.
+    """
+
+    def __init__(self, message: str = WRITE_OUTCOME_UNKNOWN) -> None:
+        super().__init__(message)
 
 
 class ConfigError(CoreError):

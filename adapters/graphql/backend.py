@@ -30,7 +30,6 @@ from tenacity import (
 
 from adapters.graphql import operations as ops
 from adapters.graphql.errors import (
-    API_GARBLED,
     Payload,
     TransientBackendError,
     deadline,
@@ -40,7 +39,7 @@ from adapters.graphql.errors import (
     read_payload,
 )
 from adapters.graphql.signer import RequestSigner
-from core.errors import BackendError, BackendUnavailable, CoreError, ValidationFailed
+from core.errors import BackendError, BackendUnavailable, CoreError, NotFound, ValidationFailed
 from core.model import (
     AddResult,
     Collection,
@@ -51,6 +50,9 @@ from core.model import (
     Page,
     PageRequest,
 )
+
+# An id no company has: readiness asks the store for it and expects NOT_FOUND.
+READINESS_PROBE_ID = "cmp_readiness_probe"
 
 logger = logging.getLogger(__name__)
 
@@ -169,16 +171,20 @@ class GraphQLBackend:
             return EmailDiscovery.model_validate(data["get_email_discovery"])
 
     async def ping(self) -> None:
-        """A cheap query, not retried (readiness should report what it sees); any failure is ``BackendUnavailable``."""
+        """Readiness that reaches the data: a lookup of an id that does not exist, which the API must answer from
+        its store (``NOT_FOUND`` means the store answered). Not retried: readiness reports what it sees. Works on
+        every deployment of the API (AppSync included), unlike a health route. Any failure is
+        ``BackendUnavailable``."""
+        variables = {"company_id": READINESS_PROBE_ID, "domain": None}
         try:
             with deadline(self._call_timeout_s):
-                payload = await self._attempt(ops.PING, _body(ops.PING, {}), None)
-            data = raise_for_errors(payload)
-            if data.get("__typename") != "Query":
-                raise BackendError(API_GARBLED)
+                payload = await self._attempt(ops.GET_COMPANY, _body(ops.GET_COMPANY, variables), None)
+            raise_for_errors(payload)
+        except NotFound:
+            return
         except BackendUnavailable:
             raise
-        except BackendError as exc:
+        except CoreError as exc:
             raise BackendUnavailable(f"The company API is not ready ({exc.type}).") from exc
 
     async def aclose(self) -> None:
@@ -189,13 +195,12 @@ class GraphQLBackend:
 
     async def _execute(self, op: ops.Operation, variables: dict[str, Any], owner: str | None = None) -> dict[str, Any]:
         with deadline(self._call_timeout_s):
-            payload = await self._send(op, variables, owner)
-        return raise_for_errors(payload)
+            return await self._send(op, variables, owner)
 
-    async def _send(self, op: ops.Operation, variables: dict[str, Any], owner: str | None) -> Payload:
+    async def _send(self, op: ops.Operation, variables: dict[str, Any], owner: str | None) -> dict[str, Any]:
         body = _body(op, variables)
         if not op.is_read:
-            return await self._attempt(op, body, owner)
+            return await self._attempt_data(op, body, owner)
         retrying = AsyncRetrying(
             sleep=anyio.sleep,
             retry=retry_if_exception_type(TransientBackendError),
@@ -204,7 +209,12 @@ class GraphQLBackend:
             before_sleep=_log_retry,
             reraise=True,
         )
-        return await retrying(self._attempt, op, body, owner)
+        return await retrying(self._attempt_data, op, body, owner)
+
+    async def _attempt_data(self, op: ops.Operation, body: bytes, owner: str | None) -> dict[str, Any]:
+        """One exchange's ``data``; a GraphQL error leaves as its core error (the store's UNAVAILABLE is
+        transient, so a read retries it like a gateway error)."""
+        return raise_for_errors(await self._attempt(op, body, owner))
 
     async def _attempt(self, op: ops.Operation, body: bytes, owner: str | None) -> Payload:
         """One HTTP exchange. Every fault leaves as a core error (the port's promise)."""
@@ -217,13 +227,13 @@ class GraphQLBackend:
             if self._signer is not None:
                 await self._signer.sign(request)  # signed per attempt: fresh date, fresh token
             async with self._slots:
-                with map_transport_errors():
+                with map_transport_errors(write=not op.is_read):
                     response = await client.send(request, stream=True)
                     try:
                         content = await self._read(response)
                     finally:
                         await response.aclose()
-            return read_payload(response.status_code, content)
+            return read_payload(response.status_code, content, write=not op.is_read)
         except CoreError:
             raise
         except Exception as exc:  # a bug or an unexpected library fault: still a typed error for the caller

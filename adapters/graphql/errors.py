@@ -13,9 +13,16 @@ GraphQL ``VALIDATION`` (HTTP 200 or 400)      ValidationFailed (validation; ``ex
                                               else "arguments"), the API's message sanitized
 GraphQL ``FORBIDDEN``; HTTP 401/403           BackendError (backend_error): the API refused the
                                               MCP *server*, not the caller (see graphql_error)
+GraphQL ``UNAVAILABLE`` (the store is down)   TransientBackendError (backend_unavailable); reads
+                                              are retried on it, writes never
+GraphQL ``TIMEOUT``                           BackendTimeout (timeout), the API's message sanitized
+                                              (for a write: it may have happened)
 GraphQL ``INTERNAL`` / unknown / no code      BackendError (backend_error)
-HTTP 502/503/504; connection refused, reset,  TransientBackendError (backend_unavailable);
-cut mid-body; connect timeout                 reads are retried on it, writes never
+connection refused; connect timeout;          TransientBackendError (backend_unavailable);
+HTTP 502/503 (reads), 503 (writes)            reads are retried on it, writes never
+a read reset or cut mid-body                  TransientBackendError (backend_unavailable)
+a write reset or cut after it was sent;       WriteOutcomeUnknown (timeout): it may have happened
+HTTP 502/504 on a write
 other HTTP 5xx; HTTP 429                      BackendUnavailable (backend_unavailable)
 read/write timeout; the call's deadline       BackendTimeout (timeout)
 non-JSON, no ``data``, wrong shape, 3xx, 4xx  BackendError (backend_error)
@@ -34,7 +41,15 @@ from typing import Any
 import anyio
 import httpx
 
-from core.errors import BackendError, BackendTimeout, BackendUnavailable, CoreError, NotFound, ValidationFailed
+from core.errors import (
+    BackendError,
+    BackendTimeout,
+    BackendUnavailable,
+    CoreError,
+    NotFound,
+    ValidationFailed,
+    WriteOutcomeUnknown,
+)
 
 MAX_MESSAGE_CHARS = 300
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]+")
@@ -50,6 +65,7 @@ IDENTITY_REFUSED = (
 API_FAILED = "The company API failed to answer this request. Try again later."
 API_UNREACHABLE = "The company API cannot be reached right now. Try again later."
 API_GARBLED = "The company API sent an answer this server cannot read."
+STORE_UNAVAILABLE = "The company data store is unavailable right now; nothing was changed. Try again shortly."
 
 
 class TransientBackendError(BackendUnavailable):
@@ -70,15 +86,23 @@ def sanitize(text: object, default: str) -> str:
 
 
 @contextmanager
-def map_transport_errors() -> Iterator[None]:
-    """httpx's exceptions -> core errors. Connection faults are transient; a slow answer is a timeout."""
+def map_transport_errors(*, write: bool = False) -> Iterator[None]:
+    """httpx's exceptions -> core errors. Connection faults are transient; a slow answer is a timeout.
+
+    For a ``write``, a fault after the request may have reached the API is ``WriteOutcomeUnknown``: it may
+    have happened, so it must not read as "unavailable" (which says nothing happened).
+    """
     try:
         yield
-    except httpx.ConnectTimeout as exc:  # never connected: as good as refused
+    except (httpx.ConnectTimeout, httpx.ConnectError, httpx.PoolTimeout) as exc:  # never sent
         raise TransientBackendError(API_UNREACHABLE) from exc
     except httpx.TimeoutException as exc:
+        if write:
+            raise WriteOutcomeUnknown() from exc
         raise BackendTimeout("The company API did not answer in time. Try again later.") from exc
-    except (httpx.ConnectError, httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError, httpx.CloseError) as exc:
+    except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError, httpx.CloseError) as exc:
+        if write:
+            raise WriteOutcomeUnknown() from exc
         raise TransientBackendError(API_UNREACHABLE) from exc
     except (httpx.UnsupportedProtocol, httpx.LocalProtocolError) as exc:  # our request or URL is wrong
         raise BackendError("This server cannot send requests to the configured company API URL.") from exc
@@ -131,8 +155,10 @@ def _errors(body: Any) -> list[dict[str, Any]] | None:
     return None
 
 
-def read_payload(status: int, content: bytes) -> Payload:
+def read_payload(status: int, content: bytes, *, write: bool = False) -> Payload:
     """HTTP status and body -> Payload, or the core error the HTTP exchange itself means."""
+    if write and status in (502, 504):  # the gateway lost the upstream's answer: the write may have happened
+        raise WriteOutcomeUnknown()
     if status in _TRANSIENT_STATUS:
         raise TransientBackendError(API_UNREACHABLE)
     if status >= 500 or status == 429:
@@ -181,6 +207,10 @@ def graphql_error(error: dict[str, Any]) -> CoreError:
         # Not core's Forbidden: that names a scope missing from the *caller's* token, which the caller could
         # fix. Here the API refused this server's service identity; only an operator can fix that.
         return BackendError(IDENTITY_REFUSED)
+    if code == "UNAVAILABLE":  # the API's store is down: nothing happened, try again (reads retry on it)
+        return TransientBackendError(STORE_UNAVAILABLE)
+    if code == "TIMEOUT":
+        return BackendTimeout(sanitize(error.get("message"), "The company API's store did not answer in time."))
     return BackendError(API_FAILED)
 
 

@@ -116,8 +116,6 @@ REQUEST_EMAIL_DISCOVERY = _tool_operation(
     "request_email_discovery(company_id: $company_id, roles: $roles) { request_id status created } }",
 )
 
-PING = Operation("Ping", "query", "query Ping { __typename }")
-
 ALL = (
     SEARCH_COMPANIES,
     GET_COMPANY,

@@ -60,7 +60,6 @@ DISCOVERY = {
     "results": [{"email": "sales@acme.example", "role": "sales", "confidence": 0.9, "synthetic": True}],
 }
 CANNED: dict[str, dict[str, Any]] = {
-    "Ping": {"__typename": "Query"},
     "SearchCompanies": {"search_companies": {"items": [SUMMARY], "next_cursor": "o20"}},
     "GetCompany": {"get_company": COMPANY},
     "ListCollections": {"list_collections": {"items": [COLLECTION], "next_cursor": None}},

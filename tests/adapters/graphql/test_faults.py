@@ -9,7 +9,15 @@ import anyio
 import pytest
 
 from adapters.graphql.errors import IDENTITY_REFUSED
-from core.errors import BackendError, BackendTimeout, BackendUnavailable, CoreError, NotFound, ValidationFailed
+from core.errors import (
+    BackendError,
+    BackendTimeout,
+    BackendUnavailable,
+    CoreError,
+    NotFound,
+    ValidationFailed,
+    WriteOutcomeUnknown,
+)
 from tests.adapters.graphql.fault_server import (
     BUSY_503,
     Answer,
@@ -85,14 +93,37 @@ async def test_reads_are_retried_on_gateway_errors(api: FaultServer, operation: 
 
 
 @pytest.mark.parametrize("operation", WRITES)
-@pytest.mark.parametrize("fault", [BUSY, Answer(b"", status=502), Cut()], ids=["503", "502", "cut"])
-async def test_writes_are_never_retried(api: FaultServer, operation: str, fault: Answer | Cut) -> None:
+@pytest.mark.parametrize(
+    ("fault", "expected"),
+    [
+        (BUSY, "backend_unavailable"),  # 503: the API did not take it
+        (graphql_error("UNAVAILABLE"), "backend_unavailable"),  # the API's store is down: nothing was written
+        (Answer(b"", status=502), "timeout"),  # the gateway lost the answer: it may have happened
+        (Answer(b"", status=504), "timeout"),
+        (Cut(), "timeout"),  # the connection was cut after the write was sent
+    ],
+    ids=["503", "store-unavailable", "502", "504", "cut"],
+)
+async def test_writes_are_never_retried_and_an_unknown_outcome_says_so(
+    api: FaultServer, operation: str, fault: Answer | Cut, expected: str
+) -> None:
     api.script(fault, fault, fault)
     async with backend_at(api.url) as backend:
-        with pytest.raises(BackendUnavailable) as caught:
+        with pytest.raises(CoreError) as caught:
             await call(backend, operation)
     assert len(api.seen) == 1
+    assert caught.value.type == expected
+    if expected == "timeout":
+        assert isinstance(caught.value, WriteOutcomeUnknown) and "may or may not have taken effect" in str(caught.value)
     assert_clean(caught.value)
+
+
+@pytest.mark.parametrize("operation", READS)
+async def test_reads_are_retried_while_the_apis_store_is_unavailable(api: FaultServer, operation: str) -> None:
+    api.script(graphql_error("UNAVAILABLE"), graphql_error("UNAVAILABLE"))
+    async with backend_at(api.url) as backend:
+        await call(backend, operation)
+    assert len(api.seen) == 3
 
 
 async def test_reads_give_up_after_the_retries(api: FaultServer) -> None:
@@ -129,11 +160,17 @@ async def test_a_cut_read_then_success_recovers(api: FaultServer) -> None:
     assert page.items and len(api.seen) == 2
 
 
-@pytest.mark.parametrize(("operation", "attempts"), [("search_companies", 3), ("create_collection", 1)])
-async def test_a_reset_connection_is_unavailable(operation: str, attempts: int) -> None:
+@pytest.mark.parametrize(
+    ("operation", "attempts", "expected"),
+    [("search_companies", 3, BackendUnavailable), ("create_collection", 1, WriteOutcomeUnknown)],
+)
+async def test_a_reset_connection_is_unavailable_for_a_read_and_unknown_for_a_write(
+    operation: str, attempts: int, expected: type[CoreError]
+) -> None:
+    """The reset comes after the request was sent: a write may have reached the API, so it is not 'unavailable'."""
     with RstServer().running() as server:
         async with backend_at(server.url) as backend:
-            with pytest.raises(BackendUnavailable) as caught:
+            with pytest.raises(expected) as caught:
                 await call(backend, operation)
         assert server.connections == attempts
     assert_clean(caught.value)

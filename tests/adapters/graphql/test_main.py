@@ -93,7 +93,7 @@ async def test_the_runtime_probes_and_closes_the_api(api: FaultServer, tmp_path:
     assert set(runtime.readiness) == {"api", "flags", "audit", "rate_limits"}
     for probe in runtime.readiness.values():
         await probe()
-    assert api.operations() == ["Ping"]
+    assert api.operations() == ["GetCompany"]  # readiness reads the store
     assert runtime.close is not None
     await runtime.close()
 

@@ -28,7 +28,7 @@ def test_the_adapter_conforms_to_the_backend_port() -> None:
     assert isinstance(_, Backend)
 
 
-@pytest.mark.parametrize("operation", [*ops.ALL, ops.PING], ids=lambda op: op.name)
+@pytest.mark.parametrize("operation", ops.ALL, ids=lambda op: op.name)
 def test_every_document_is_valid_against_the_sdl(operation: ops.Operation) -> None:
     schema = build_schema(APPSYNC_SCALARS + SDL.read_text())
     document = parse(operation.document)
@@ -131,15 +131,23 @@ async def test_get_company_needs_exactly_one_key(api: FaultServer, arguments: di
 
 @pytest.mark.parametrize(
     "answer",
-    [Answer(b"", status=500), graphql_error("FORBIDDEN"), Answer(b'{"data": {"__typename": "Nope"}}')],
-    ids=["500", "forbidden", "garbled"],
+    [Answer(b"", status=500), graphql_error("FORBIDDEN"), graphql_error("UNAVAILABLE"), Answer(b'{"data": 1}')],
+    ids=["500", "forbidden", "store-unavailable", "garbled"],
 )
 async def test_ping_failures_are_unavailable_and_not_retried(api: FaultServer, answer: Answer) -> None:
     api.script(answer)
     async with backend_at(api.url) as backend:
         with pytest.raises(BackendUnavailable):
             await backend.ping()
-    assert api.operations() == ["Ping"]
+    assert api.operations() == ["GetCompany"]
+
+
+async def test_ping_reaches_the_store_and_not_found_means_ready(api: FaultServer) -> None:
+    api.script(graphql_error("NOT_FOUND", "No company with id cmp_readiness_probe."))
+    async with backend_at(api.url) as backend:
+        await backend.ping()
+    assert api.operations() == ["GetCompany"]
+    assert api.seen[0].document["variables"] == {"company_id": "cmp_readiness_probe"}
 
 
 async def test_an_injected_client_is_used_and_left_open(api: FaultServer) -> None:
