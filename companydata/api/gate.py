@@ -1,32 +1,73 @@
-"""The door in front of ``/graphql``: cap the body, then verify the calling service (pure ASGI).
+"""The door in front of ``/graphql``: check Host and Origin, cap the body, verify the calling service (pure ASGI).
 
-Order: a declared ``Content-Length`` over the cap is refused at once (413); the body is read
-up to the cap (413 beyond it, also for chunked bodies); then ``ServiceAuth.verify`` sees the
-peer address, headers and body (401 on failure). Only then is the body replayed to the
-GraphQL app, so no resolver runs for an unverified caller.
+Order: a ``Host`` that is not loopback, the bind address or a configured public host is
+refused (421), a foreign ``Origin`` too (403), with the SDK's own rules for ``/mcp`` (DNS
+rebinding); a declared ``Content-Length`` over the cap is refused at once (413); the body is
+read up to the cap (413 beyond it, also for chunked bodies); then ``ServiceAuth.verify`` sees
+the peer address, request line, headers and body (401 on failure). Only then is the body
+replayed to the GraphQL app, so no resolver runs for an unverified caller.
+
+``unsigned_loopback_reads`` (off unless asked for, e.g. for a generic GraphQL client in a
+benchmark) admits an unsigned request from a loopback peer that carries no principal and no
+signature headers; the app is told (``SERVICE_VERIFIED`` false in the scope) and refuses any
+mutation in it, so such a caller reads the public company data and nothing else.
 """
 
 from __future__ import annotations
 
 import json
 
+from mcp.server.transport_security import TransportSecurityMiddleware, TransportSecuritySettings
 from starlette.datastructures import Headers
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from companydata.api.identity import ServiceAuth, ServiceRequest
+from companydata.api.identity import PRINCIPAL_HEADER, ServiceAuth, ServiceRequest, is_loopback
+from companydata.api.signature import SIGNED_HEADERS
+from core.hosts import LOOPBACK_ORIGINS, allowed_hosts_for
 
 MAX_BODY_BYTES = 256 * 1024
+SERVICE_VERIFIED = "company_api.service_verified"  # scope key: True only when ServiceAuth verified the caller
+_HOST_CODES = {421: "MISDIRECTED_REQUEST", 403: "FORBIDDEN"}
+
+
+def host_rules(
+    bind_host: str, public_hosts: tuple[str, ...] = (), origins: tuple[str, ...] = ()
+) -> TransportSecuritySettings:
+    """Loopback, the bind address and ``public_hosts`` (``host[:port]``) as Host; loopback origins, the public
+    hosts' https origins and ``origins`` as Origin (a service caller sends none)."""
+    allowed_origins = [*LOOPBACK_ORIGINS, *(f"https://{host}" for host in public_hosts), *origins]
+    return TransportSecuritySettings(
+        enable_dns_rebinding_protection=True,
+        allowed_hosts=allowed_hosts_for(bind_host, public_hosts),
+        allowed_origins=allowed_origins,
+    )
 
 
 class ServiceGate:
-    def __init__(self, app: ASGIApp, service_auth: ServiceAuth, *, max_body_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        service_auth: ServiceAuth,
+        *,
+        hosts: TransportSecuritySettings,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        unsigned_loopback_reads: bool = False,
+    ) -> None:
         self.app = app
         self.service_auth = service_auth
+        self.hosts = TransportSecurityMiddleware(hosts)
         self.max_body_bytes = max_body_bytes
+        self.unsigned_loopback_reads = unsigned_loopback_reads
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        misdirected = await self.hosts.validate_request(Request(scope), is_post=False)
+        if misdirected is not None:  # the SDK's verdict (421 Host, 403 Origin), in our error shape
+            status = misdirected.status_code
+            await _refuse(send, status, _HOST_CODES.get(status, "FORBIDDEN"), bytes(misdirected.body).decode())
             return
         headers = Headers(scope=scope)
         declared = headers.get("content-length")
@@ -37,11 +78,24 @@ class ServiceGate:
             await _refuse(send, 413, "PAYLOAD_TOO_LARGE", message)
             return
         client = scope.get("client")
-        request = ServiceRequest(client_host=client[0] if client else None, headers=headers, body=body)
-        if not await self.service_auth.verify(request):
+        request = ServiceRequest(
+            client_host=client[0] if client else None,
+            method=scope["method"],
+            target=_target(scope),
+            headers=headers,
+            body=body,
+        )
+        verified = await self.service_auth.verify(request)
+        if not verified and not self._anonymous_read(request):
             await _refuse(send, 401, "UNAUTHENTICATED", "The calling service could not be verified.")
             return
-        await self.app(scope, _replay(body, receive), send)
+        await self.app({**scope, SERVICE_VERIFIED: verified}, _replay(body, receive), send)
+
+    def _anonymous_read(self, request: ServiceRequest) -> bool:
+        if not self.unsigned_loopback_reads or not is_loopback(request.client_host):
+            return False
+        # A request that tried to sign, or to act for a user, is judged by its signature alone.
+        return not any(name in request.headers for name in (*SIGNED_HEADERS, PRINCIPAL_HEADER))
 
     async def _read_body(self, receive: Receive) -> bytes | None:
         chunks: list[bytes] = []
@@ -57,6 +111,15 @@ class ServiceGate:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
+
+
+def _target(scope: Scope) -> str:
+    """The request target as sent (raw path and query), which is what the caller signed."""
+    raw = scope.get("raw_path")
+    # Some ASGI servers put the query in raw_path too (httpx's ASGITransport): keep only the path part.
+    path = raw.decode("latin-1").partition("?")[0] if isinstance(raw, bytes) else scope["path"]
+    query = scope.get("query_string", b"").decode("latin-1")
+    return f"{path}?{query}" if query else path
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
