@@ -1,6 +1,7 @@
 """The local service key: the shared secret ``company-mcp api`` and the graphql adapter both take from one data dir.
 
-``<data_dir>/api-service.key`` holds 32 random bytes, mode 0600, created on first use by
+``<data_dir>/api-service.key`` holds 32 random bytes (URL-safe base64 text, so it can be copied
+into ``COMPANY_MCP_API_SHARED_SECRET`` on another machine), mode 0600, created on first use by
 whichever process comes first (written to a private temporary file, then hard-linked into
 place, so a reader never sees a partial key and two starters agree on one key). A key that
 others may read, or too short, is refused rather than used: anyone able to read it could act
@@ -43,7 +44,7 @@ def load_or_create_key(path: Path) -> bytes:
     info = path.stat()
     if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise ConfigError(f"{path} is readable by others: run `chmod 600 {path}` (or delete it to make a new key).")
-    key = path.read_bytes()
+    key = path.read_bytes().strip()  # tolerate an editor's trailing newline
     if len(key) < MIN_SECRET_BYTES:
         raise ConfigError(f"{path} holds fewer than {MIN_SECRET_BYTES} bytes: delete it to make a new key.")
     return key
@@ -55,7 +56,7 @@ def _create(path: Path) -> None:
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(secrets.token_bytes(MIN_SECRET_BYTES))
+            handle.write(secrets.token_urlsafe(MIN_SECRET_BYTES).encode())
             handle.flush()
             os.fsync(handle.fileno())
         with contextlib.suppress(FileExistsError):  # the first process to link wins; everyone uses its key
