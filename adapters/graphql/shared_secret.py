@@ -20,6 +20,10 @@ class SharedSecretSigner:
         self._secret = secret
 
     async def sign(self, request: httpx.Request) -> None:
+        request.headers.update(self.headers_for(request))
+
+    def headers_for(self, request: httpx.Request) -> dict[str, str]:
+        """The signature headers for ``request`` (its body read), without touching it: pure CPU, no I/O."""
         parts = SignedParts(
             method=request.method,
             host=request.headers.get("host", request.url.netloc.decode("ascii")),
@@ -27,7 +31,7 @@ class SharedSecretSigner:
             principal=request.headers.get(PRINCIPAL_HEADER, ""),
             body=request.content,
         )
-        request.headers.update(sign_headers(self._secret, parts))
+        return sign_headers(self._secret, parts)
 
 
 def service_signer(settings: Settings) -> SharedSecretSigner:

@@ -25,11 +25,10 @@ from adapters.aws.resolver_handler import (
     database_url,
     postgres_store_factory,
 )
-from companydata.api.identity import AllowLoopback
 from companydata.api.server import create_api_app
 from companydata.postgres_store import PostgresStore
 from tests.adapters.aws.aws_support import REGION, aws_client, moto_server
-from tests.companydata.api.support import DOCUMENTS, LiveServer
+from tests.companydata.api.support import DOCUMENTS, LiveServer, SignedByService, service_auth
 from tests.support import PG_DSN, seeded_postgres_schema
 
 COMPANIES = 400
@@ -54,7 +53,7 @@ def resolver(schema: str) -> Iterator[AppSyncResolver]:
 @pytest.fixture(scope="module")
 def reference(schema: str) -> Iterator[str]:
     """The reference GraphQL server over the same PostgreSQL schema (its own store and pool)."""
-    app = create_api_app(PostgresStore(PG_DSN, schema=schema), service_auth=AllowLoopback())
+    app = create_api_app(PostgresStore(PG_DSN, schema=schema), service_auth=service_auth())
     with LiveServer(app) as server:
         yield server.url
 
@@ -96,7 +95,7 @@ class Both:
 
     def __init__(self, resolver: AppSyncResolver, url: str) -> None:
         self.resolver = resolver
-        self.http = httpx.Client(timeout=30)
+        self.http = httpx.Client(timeout=30, auth=SignedByService())
         self.url = url
 
     def aws(self, field: str, principal: str | None = None, **arguments: Any) -> dict[str, Any]:

@@ -6,7 +6,7 @@ the graphql adapter's own ``SharedSecretSigner`` (``signed_client``), so every t
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Generator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +29,11 @@ class SignedByService(httpx.Auth):
 
     def __init__(self, secret: bytes = SERVICE_SECRET) -> None:
         self._signer = SharedSecretSigner(secret)
+
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.read()  # the signature covers the body
+        request.headers.update(self._signer.headers_for(request))
+        yield request
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
         await request.aread()  # the signature covers the body (a streamed one too)
