@@ -31,14 +31,15 @@ def api(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     configure_logging(settings.log_format)
     secret = None
-    if args.auth == "shared-secret":
+    if args.auth == "shared-secret":  # before the store: a bad secret must not cost a first-run seed
         configured = settings.api_shared_secret.get_secret_value() if settings.api_shared_secret else None
         secret = service_secret(settings.data_dir, configured)
+    auth = service_auth_from(args.auth, secret=secret)
     run_api(
         store_spec(args),
         host=args.host,
         port=args.port,
-        service_auth=service_auth_from(args.auth, secret=secret),
+        service_auth=auth,
         public_hosts=public_hosts_from(args.public_host),
         unsigned_loopback_reads=args.allow_unsigned_loopback_reads,
     )

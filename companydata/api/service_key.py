@@ -33,7 +33,10 @@ def service_secret(data_dir: Path, configured: str | None = None) -> bytes:
     if configured:
         secret = configured.encode()
         if len(secret) < MIN_SECRET_BYTES:
-            raise ConfigError(f"{SECRET_ENV}: the shared secret must be at least {MIN_SECRET_BYTES} bytes.")
+            raise ConfigError(
+                f"the company API's shared secret (COMPANY_MCP_API_SHARED_SECRET or {SECRET_ENV}) "
+                f"must be at least {MIN_SECRET_BYTES} bytes."
+            )
         return secret
     return load_or_create_key(service_key_path(data_dir))
 

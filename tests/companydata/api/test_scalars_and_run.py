@@ -105,3 +105,7 @@ def test_the_api_process_needs_a_secret_or_a_key_file(tmp_path: Path) -> None:
     result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "COMPANY_API_SHARED_SECRET" in result.stderr and "Traceback" not in result.stderr
+    key = tmp_path / "keys" / "api-service.key"
+    result = subprocess.run([*argv, "--key-file", str(key)], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "No SQLite store" in result.stderr  # past the secret: made on first use
+    assert key.stat().st_mode & 0o777 == 0o600

@@ -230,6 +230,24 @@ async def test_other_addresses_get_401_and_nothing_runs() -> None:
     assert backend.calls == 0
 
 
+async def test_a_configured_public_host_is_answered(api_store_path: Path) -> None:
+    """Behind a load balancer: its name is a Host the API answers (signed for it), other names stay refused."""
+    app = create_api_app(SqliteStore(api_store_path), service_auth=service_auth(), public_hosts=("api.example.com",))
+    body = _body('{ get_company(company_id: "cmp_00000001") { id } }')
+    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=httpx.ASGITransport(app)) as http:
+        for host, status in (("api.example.com", 200), ("other.example.com", 421)):
+            url = f"https://{host}/graphql"
+            signed = sign_request(SERVICE_SECRET, method="POST", url=url, body=body, principal=None)
+            answer = await http.post(url, content=body, headers={**JSON, **signed})
+            assert answer.status_code == status, host
+        foreign = await http.post(
+            "https://api.example.com/graphql",
+            content=body,
+            headers={**JSON, **signed, "origin": "https://app.attacker.example"},
+        )
+        assert foreign.status_code == 403
+
+
 @pytest.fixture(scope="module")
 def loopback_reads_api(api_store_path: Path) -> Iterator[LiveServer]:
     app = create_api_app(SqliteStore(api_store_path), service_auth=service_auth(), unsigned_loopback_reads=True)
