@@ -31,12 +31,10 @@ SERVICE_VERIFIED = "company_api.service_verified"  # scope key: True only when S
 _HOST_CODES = {421: "MISDIRECTED_REQUEST", 403: "FORBIDDEN"}
 
 
-def host_rules(
-    bind_host: str, public_hosts: tuple[str, ...] = (), origins: tuple[str, ...] = ()
-) -> TransportSecuritySettings:
-    """Loopback, the bind address and ``public_hosts`` (``host[:port]``) as Host; loopback origins, the public
-    hosts' https origins and ``origins`` as Origin (a service caller sends none)."""
-    allowed_origins = [*LOOPBACK_ORIGINS, *(f"https://{host}" for host in public_hosts), *origins]
+def host_rules(bind_host: str, public_hosts: tuple[str, ...] = ()) -> TransportSecuritySettings:
+    """Loopback, the bind address and ``public_hosts`` (``host[:port]``) as Host; loopback origins and the public
+    hosts' https origins as Origin (a service caller sends none)."""
+    allowed_origins = [*LOOPBACK_ORIGINS, *(f"https://{host}" for host in public_hosts)]
     return TransportSecuritySettings(
         enable_dns_rebinding_protection=True,
         allowed_hosts=allowed_hosts_for(bind_host, public_hosts),

@@ -20,11 +20,11 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8001
 
 
-def ready_line(store_spec: str, url: str, service_auth: ServiceAuth | None = None) -> str:
+def ready_line(store_spec: str, url: str, service_auth: ServiceAuth) -> str:
     return f"company-api ready store={store_kind(store_spec)} url={url} auth={auth_name(service_auth)}"
 
 
-def auth_name(service_auth: ServiceAuth | None) -> str:
+def auth_name(service_auth: ServiceAuth) -> str:
     if isinstance(service_auth, SharedSecretAuth):
         return "shared-secret"
     if isinstance(service_auth, TrustPlatformAuth):

@@ -34,7 +34,7 @@ import anyio
 from ariadne.asgi import GraphQL
 from ariadne.asgi.handlers import GraphQLHTTPHandler
 from ariadne.exceptions import HttpBadRequestError
-from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+from graphql import GraphQLError, OperationDefinitionNode, OperationType
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -95,7 +95,7 @@ def _only_queries(data: Any) -> bool:
     if not isinstance(data, dict) or not isinstance(data.get("query"), str):
         return False
     try:
-        document = parse(data["query"])
+        document = parse_query(None, data)  # the same token and nesting limits as execution
     except GraphQLError:
         return False
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
