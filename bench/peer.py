@@ -47,7 +47,7 @@ async def _measure(params: StdioServerParameters, call: Any, n: int, errlog: Tex
     return Distribution(samples)
 
 
-def compare(api_url: str, data_dir: Path, companies: int, n: int) -> dict[str, Any]:
+def compare(api_url: str, data_dir: Path, companies: int, n: int, *, api_secret: str) -> dict[str, Any]:
     peer = ensure_peer()
     if peer is None:
         return {"skipped": "npm is not available"}
@@ -66,7 +66,7 @@ def compare(api_url: str, data_dir: Path, companies: int, n: int) -> dict[str, A
     ours = StdioServerParameters(
         command=sys.executable,
         args=["-m", "cli.main", "serve", "--transport", "stdio", "--adapter", "graphql", "--graphql-url", api_url],
-        env={**env, "COMPANY_MCP_DATA_DIR": str(data_dir / "peer-ours")},
+        env={**env, "COMPANY_MCP_DATA_DIR": str(data_dir / "peer-ours"), "COMPANY_MCP_API_SHARED_SECRET": api_secret},
     )
     theirs = StdioServerParameters(command=str(peer), args=[], env={**env, "ENDPOINT": api_url})
     with open(os.devnull, "w") as quiet:  # the servers' own logs are not part of the measurement

@@ -117,7 +117,8 @@ def bench_process(data: Path, store_path: Path, work: Path, runs: int, calls: in
 def bench_peer(data: Path, work: Path, companies: int, n: int) -> dict[str, Any]:
     api = start_api(data, work / "api.log")
     try:
-        return peer.compare(api.url, work, companies, n)
+        secret = (data / "api-service.key").read_text().strip()  # created by the API on start
+        return peer.compare(api.url, work, companies, n, api_secret=secret)
     finally:
         api.stop()
 

@@ -62,8 +62,9 @@ def start_bare(store: Path, log: Path) -> Running:
 
 
 def start_api(data_dir: Path, log: Path) -> Running:
-    """The reference company GraphQL API over the data dir's store (loopback callers only)."""
-    argv = [sys.executable, "-m", "cli.main", "api", "--port", "0"]
+    """The reference company GraphQL API over the data dir's store. Our server signs with the data dir's
+    api-service.key; the peer (a generic GraphQL client) cannot sign, so unsigned reads from loopback are on."""
+    argv = [sys.executable, "-m", "cli.main", "api", "--port", "0", "--allow-unsigned-loopback-reads"]
     return start("company-api", argv, product_env(data_dir), log)
 
 

@@ -21,11 +21,27 @@ def store_spec(args: argparse.Namespace) -> str:
 
 
 def api(args: argparse.Namespace) -> int:
-    from companydata.api.__main__ import service_auth_from
+    """Shared-secret auth by default, with the data dir's key (or COMPANY_MCP_API_SHARED_SECRET): the graphql
+    adapter of ``company-mcp serve`` on the same data dir signs with the same key, so nothing to configure."""
+    from companydata.api.__main__ import public_hosts_from, service_auth_from
     from companydata.api.run import run_api
+    from companydata.api.service_key import service_secret
 
-    configure_logging(settings_from(args).log_format)
-    run_api(store_spec(args), host=args.host, port=args.port, service_auth=service_auth_from(args.auth, None))
+    settings = settings_from(args)
+    configure_logging(settings.log_format)
+    secret = None
+    if args.auth == "shared-secret":  # before the store: a bad secret must not cost a first-run seed
+        configured = settings.api_shared_secret.get_secret_value() if settings.api_shared_secret else None
+        secret = service_secret(settings.data_dir, configured)
+    auth = service_auth_from(args.auth, secret=secret)
+    run_api(
+        store_spec(args),
+        host=args.host,
+        port=args.port,
+        service_auth=auth,
+        public_hosts=public_hosts_from(args.public_host),
+        unsigned_loopback_reads=args.allow_unsigned_loopback_reads,
+    )
     return 0
 
 

@@ -106,12 +106,24 @@ def build_parser() -> argparse.ArgumentParser:
     api.add_argument("--port", type=int, default=8001, help="port; 0 picks a free one (default 8001)")
     api.add_argument(
         "--auth",
-        choices=["loopback", "shared-secret", "platform"],
-        default="loopback",
-        help="how callers are verified: loopback only (default), an HMAC shared secret from "
-        "COMPANY_API_SHARED_SECRET, or the platform in front (IAM, Easy Auth)",
+        choices=["shared-secret", "platform"],
+        default="shared-secret",
+        help="how callers are verified: every request HMAC-signed with the data dir's api-service.key or "
+        "COMPANY_MCP_API_SHARED_SECRET (default; `serve --adapter graphql` on the same data dir signs with it), "
+        "or the platform in front (IAM, Easy Auth)",
     )
-    api.add_argument("--data-dir", help="where the sqlite store lives " + _env("DATA_DIR"))
+    api.add_argument(
+        "--public-host",
+        action="append",
+        metavar="HOST[:PORT]",
+        help="a Host header callers use besides loopback and --host (repeatable; COMPANY_API_PUBLIC_HOSTS)",
+    )
+    api.add_argument(
+        "--allow-unsigned-loopback-reads",
+        action="store_true",
+        help="also admit unsigned queries from this machine (public data only: no end user, no mutations)",
+    )
+    api.add_argument("--data-dir", help="where the sqlite store and api-service.key live " + _env("DATA_DIR"))
 
     migrate = commands.add_parser(
         "migrate", help="create or upgrade the PostgreSQL schema", description="Apply the store's migrations."

@@ -9,7 +9,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 import platformdirs
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.catalog import TOOL_NAMES, default_rate_limits
@@ -75,6 +75,13 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     graphql_url: str | None = None
     shadow_graphql_url: str | None = None  # mirror reads to a second company API and report parity
+    # The company API's service-caller secret; unset: both ends use <data_dir>/api-service.key.
+    api_shared_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "COMPANY_MCP_API_SHARED_SECRET", "COMPANY_API_SHARED_SECRET", "api_shared_secret"
+        ),
+    )
     call_timeout_s: float = Field(default=10.0, gt=0, le=600)
     log_format: Literal["json", "text"] = "json"
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)

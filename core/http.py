@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from core.config import Settings
-from core.loopback import LOOPBACK_HOST_PATTERNS
+from core.hosts import allowed_hosts_for
 from core.runtime import Probe
 from core.server import CompanyMCPServer
 
@@ -25,13 +25,7 @@ READINESS_TIMEOUT_S = 2.0
 
 
 def allowed_hosts(settings: Settings) -> list[str]:
-    hosts = list(LOOPBACK_HOST_PATTERNS)
-    public = urlsplit(settings.public_url).netloc
-    if public:
-        hosts.append(public)
-    host = f"[{settings.host}]" if ":" in settings.host else settings.host
-    hosts += [host, f"{host}:*"]
-    return hosts
+    return allowed_hosts_for(settings.host, [urlsplit(settings.public_url).netloc])
 
 
 def build_http_app(

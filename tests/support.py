@@ -24,6 +24,7 @@ from core.runtime import Runtime
 
 SMALL_STORE_COMPANIES = 3_000
 READY_RE = re.compile(r"company-mcp ready .* url=(?P<url>\S+)")
+API_READY_RE = re.compile(r"company-api ready .* url=(?P<url>\S+)[^\n]*")
 IN_CI = os.environ.get("CI") == "true"
 
 
@@ -68,28 +69,39 @@ class ServerProcess:
 
 def start_server(data_dir: Path, *extra_args: str, log_dir: Path | None = None, **settings: Any) -> ServerProcess:
     """Start ``company-mcp serve`` on a free port and wait for its startup line."""
-    log_path = (log_dir or data_dir) / f"server-{os.urandom(4).hex()}.log"
+    return _start(["serve", "--port", "0", *extra_args], READY_RE, data_dir, log_dir, settings)
+
+
+def start_api(data_dir: Path, *extra_args: str, log_dir: Path | None = None, **settings: Any) -> ServerProcess:
+    """Start ``company-mcp api`` (the reference GraphQL API) on a free port; ``url`` is its /graphql endpoint."""
+    return _start(["api", "--port", "0", *extra_args], API_READY_RE, data_dir, log_dir, settings)
+
+
+def _start(
+    argv: list[str], ready: re.Pattern[str], data_dir: Path, log_dir: Path | None, settings: dict[str, Any]
+) -> ServerProcess:
+    name = "server" if argv[0] == "serve" else argv[0]
+    log_path = (log_dir or data_dir) / f"{name}-{os.urandom(4).hex()}.log"
     handle = log_path.open("w+")
     process = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "serve", "--port", "0", *extra_args],
+        [sys.executable, "-m", "cli.main", *argv],
         env=server_env(data_dir, **settings),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=handle,
         text=True,
     )
-
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         text = log_path.read_text()
-        match = READY_RE.search(text)
+        match = ready.search(text)
         if match:
             return ServerProcess(process, match.group("url"), match.group(0), log_path)
         if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}:\n{text}")
+            raise RuntimeError(f"{name} exited with {process.returncode}:\n{text}")
         time.sleep(0.05)
     process.kill()
-    raise RuntimeError(f"server did not become ready:\n{log_path.read_text()}")
+    raise RuntimeError(f"{name} did not become ready:\n{log_path.read_text()}")
 
 
 def build_in_process(data_dir: Path, **settings: Any):  # type: ignore[no-untyped-def]

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from adapters.fake.main import local_runtime
 from adapters.graphql.backend import GraphQLBackend
+from adapters.graphql.shared_secret import service_signer
 from adapters.graphql.signer import RequestSigner
 from core.config import Settings
 from core.errors import ConfigError
@@ -48,6 +49,9 @@ def backend_deadline_s(settings: Settings) -> float:
 
 
 def build_graphql_runtime(settings: Settings, *, signer: RequestSigner | None = None) -> Runtime:
-    url = check_graphql_url(settings.graphql_url, signed=signer is not None)
+    """Without a cloud's ``signer``, requests are HMAC-signed with the data dir's service key, as
+    ``company-mcp api`` on the same data dir expects (see ``shared_secret``)."""
+    url = check_graphql_url(settings.graphql_url, signed=True)
+    signer = signer or service_signer(settings)
     backend = GraphQLBackend(url, signer=signer, call_timeout_s=backend_deadline_s(settings))
     return local_runtime(settings, backend, backend_probe="api")

@@ -16,6 +16,7 @@ from typing import Any
 
 from adapters.graphql.backend import GraphQLBackend
 from adapters.graphql.main import backend_deadline_s, check_graphql_url
+from adapters.graphql.shared_secret import service_signer
 from adapters.graphql.signer import RequestSigner
 from core.config import Settings
 from core.runtime import Runtime
@@ -35,8 +36,8 @@ def wrap_with_shadow(runtime: Runtime, settings: Settings, *, signer: RequestSig
     url = shadow_url(settings)
     if url is None:
         return runtime
-    check_graphql_url(url, signed=signer is not None)
-    shadow = GraphQLBackend(url, signer=signer, call_timeout_s=backend_deadline_s(settings))
+    check_graphql_url(url, signed=True)
+    shadow = GraphQLBackend(url, signer=signer or service_signer(settings), call_timeout_s=backend_deadline_s(settings))
     backend = ShadowBackend(runtime.ports.backend, shadow, on_count=prometheus_counter(runtime.ports.metrics))
     previous_close = runtime.close
 

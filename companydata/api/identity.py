@@ -7,25 +7,27 @@ collections and email-discovery requests (a missing one is FORBIDDEN for those o
 
 Implementations:
 
-- ``AllowLoopback``: development. The caller must connect from a loopback address, so only
-  processes on this machine reach the API. The default of ``company-mcp api`` on 127.0.0.1.
-- ``SharedSecretAuth``: simple deployments. The caller signs each request with HMAC-SHA256
-  over a timestamp, the principal header and the body (``sign_request`` builds the headers).
-  A stale timestamp (default: more than 300 s off) is refused, which bounds replays; writes
-  are idempotent, so a replay inside the window changes nothing.
+- ``SharedSecretAuth``: the default, locally too. The caller signs each request with
+  HMAC-SHA256 over method, host, path, timestamp, nonce, principal and body digest (see
+  ``signature``). Refused: a timestamp more than ``MAX_SKEW_S`` (30 s) off, a nonce already
+  seen in that window, any change to what was signed. ``company-mcp api`` and the graphql
+  adapter take the secret from the same data dir (``service_key``), so they agree unasked.
 - ``TrustPlatformAuth``: the platform in front already verified the caller and lets nothing
   else through: AppSync with IAM authorization (only roles allowed ``appsync:GraphQL`` reach
   the resolver), Cloud Run with IAM invoker checks (``--no-allow-unauthenticated``), Azure
   Functions / Container Apps with Easy Auth set to reject unauthenticated requests. Use it only
   there: on an open port it trusts anyone. ``required_header`` adds a cheap check that the
   platform's identity header is present (Easy Auth sets ``X-MS-CLIENT-PRINCIPAL-ID``).
+
+There is no "trust loopback" mode any more: any local process (or a web page reaching
+127.0.0.1 by DNS rebinding) could act as any user. ``gate.ServiceGate`` can admit unsigned
+loopback requests for reads of the public company data only, when explicitly asked.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import ipaddress
+import logging
 import time
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -34,21 +36,40 @@ from typing import Protocol
 from urllib.parse import unquote
 
 from companydata.api.errors import ApiError
+from companydata.api.replay import NonceCache
+from companydata.api.signature import (
+    MAX_SKEW_S,
+    MIN_SECRET_BYTES,
+    NONCE_HEADER,
+    PRINCIPAL_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    SignedParts,
+    signature,
+    well_formed,
+)
 
-PRINCIPAL_HEADER = "x-company-principal"
-TIMESTAMP_HEADER = "x-company-timestamp"
-SIGNATURE_HEADER = "x-company-signature"
+__all__ = [
+    "PRINCIPAL_HEADER",
+    "ServiceAuth",
+    "ServiceRequest",
+    "SharedSecretAuth",
+    "TrustPlatformAuth",
+    "owner_from",
+]
+
 MAX_PRINCIPAL_CHARS = 512
-MIN_SECRET_BYTES = 32
-DEFAULT_MAX_SKEW_S = 300
-_SIGNATURE_PREFIX = "v1="
+log = logging.getLogger("companydata.api.identity")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ServiceRequest:
-    """What a ``ServiceAuth`` may look at: the peer address, the headers (case-insensitive) and the raw body."""
+    """What a ``ServiceAuth`` may look at: the peer address, the request line, the headers (case-insensitive)
+    and the raw body."""
 
     client_host: str | None
+    method: str
+    target: str  # raw path and query string
     headers: Mapping[str, str]
     body: bytes
 
@@ -57,13 +78,6 @@ class ServiceAuth(Protocol):
     async def verify(self, request: ServiceRequest) -> bool:
         """True when the request comes from a verified service; False answers HTTP 401."""
         ...
-
-
-class AllowLoopback:
-    """Accept only callers on a loopback address (127.0.0.0/8, ::1)."""
-
-    async def verify(self, request: ServiceRequest) -> bool:
-        return is_loopback(request.client_host)
 
 
 class TrustPlatformAuth:
@@ -77,51 +91,51 @@ class TrustPlatformAuth:
 
 
 class SharedSecretAuth:
-    """HMAC-SHA256 of timestamp, principal and body with a shared secret; see ``sign_request``."""
+    """The request's HMAC (see ``signature``) with a shared secret, a fresh timestamp and a nonce never seen."""
 
     def __init__(
-        self, secret: bytes, *, max_skew_s: int = DEFAULT_MAX_SKEW_S, clock: Callable[[], float] = time.time
+        self,
+        secret: bytes,
+        *,
+        max_skew_s: int = MAX_SKEW_S,
+        clock: Callable[[], float] = time.time,
+        nonces: NonceCache | None = None,
     ) -> None:
         if len(secret) < MIN_SECRET_BYTES:
             raise ValueError(f"the shared secret must be at least {MIN_SECRET_BYTES} bytes")
         self._secret = secret
         self._max_skew_s = max_skew_s
         self._clock = clock
+        self._nonces = nonces or NonceCache()
 
     async def verify(self, request: ServiceRequest) -> bool:
         stamp = request.headers.get(TIMESTAMP_HEADER, "")
-        signature = request.headers.get(SIGNATURE_HEADER, "")
-        if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12):
+        nonce = request.headers.get(NONCE_HEADER, "")
+        given = request.headers.get(SIGNATURE_HEADER, "")
+        if not well_formed(stamp, nonce):
             return False
-        if abs(self._clock() - int(stamp)) > self._max_skew_s:
+        now = self._clock()
+        if abs(now - int(stamp)) > self._max_skew_s:
             return False
-        principal = request.headers.get(PRINCIPAL_HEADER, "")
-        expected = _signature(self._secret, stamp, principal, request.body)
-        return hmac.compare_digest(signature.encode(), expected.encode())
+        parts = SignedParts(
+            method=request.method,
+            host=request.headers.get("host", ""),
+            target=request.target,
+            principal=request.headers.get(PRINCIPAL_HEADER, ""),
+            body=request.body,
+        )
+        if not hmac_equal(given, signature(self._secret, parts, stamp, nonce)):
+            return False
+        # Recorded only once the MAC holds, so nobody without the secret can fill the cache.
+        if not self._nonces.remember(nonce, now=now, expires_at=int(stamp) + self._max_skew_s):
+            if self._nonces.full:
+                log.warning("company-api refused a signed request: the nonce cache is full")
+            return False
+        return True
 
 
-def sign_request(secret: bytes, body: bytes, *, principal: str | None, timestamp: int | None = None) -> dict[str, str]:
-    """The headers a caller adds for ``SharedSecretAuth`` (the principal header included when given)."""
-    stamp = str(int(time.time()) if timestamp is None else timestamp)
-    headers = {TIMESTAMP_HEADER: stamp, SIGNATURE_HEADER: _signature(secret, stamp, principal or "", body)}
-    if principal is not None:
-        headers[PRINCIPAL_HEADER] = principal
-    return headers
-
-
-def _signature(secret: bytes, stamp: str, principal: str, body: bytes) -> str:
-    # The principal is signed too: otherwise a captured request could be replayed for another end user.
-    message = b"company-api-v1\n" + stamp.encode() + b"\n" + principal.encode("latin-1", "replace") + b"\n" + body
-    return _SIGNATURE_PREFIX + hmac.new(secret, message, hashlib.sha256).hexdigest()
-
-
-def is_loopback(host: str | None) -> bool:
-    if not host:
-        return False
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+def hmac_equal(given: str, expected: str) -> bool:
+    return hmac.compare_digest(given.encode("latin-1", "replace"), expected.encode())
 
 
 def owner_from(principal: str | None) -> str:

@@ -3,10 +3,12 @@
 HTTP behaviour of ``/graphql`` (POST only, ``application/json`` only), in the order checked:
 
 - not POST: 405 (Starlette's, ``Allow: POST``);
+- foreign ``Host``: 421, code MISDIRECTED_REQUEST; foreign ``Origin``: 403, code FORBIDDEN;
 - body over 256 KiB: 413, ``errors[0].extensions.code`` PAYLOAD_TOO_LARGE;
 - calling service not verified by the ``ServiceAuth``: 401, code UNAUTHENTICATED; nothing runs;
 - not ``application/json``: 415, code VALIDATION;
 - body not JSON, or not a GraphQL request object: 400, code VALIDATION;
+- a mutation from an unsigned loopback reader (``unsigned_loopback_reads``): 401, UNAUTHENTICATED;
 - syntax error, invalid against the SDL, bad variable values, over the query limits: 400,
   ``{"errors": [...]}`` with code VALIDATION and no data;
 - executed, with or without errors: 200, ``{"data": ..., "errors": [...]}`` with codes
@@ -32,14 +34,15 @@ import anyio
 from ariadne.asgi import GraphQL
 from ariadne.asgi.handlers import GraphQLHTTPHandler
 from ariadne.exceptions import HttpBadRequestError
+from graphql import GraphQLError, OperationDefinitionNode, OperationType
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from companydata.api.gate import MAX_BODY_BYTES, ServiceGate
+from companydata.api.gate import MAX_BODY_BYTES, SERVICE_VERIFIED, ServiceGate, host_rules
 from companydata.api.graphql_errors import format_error, quiet_logger
-from companydata.api.identity import PRINCIPAL_HEADER, AllowLoopback, ServiceAuth
+from companydata.api.identity import PRINCIPAL_HEADER, ServiceAuth
 from companydata.api.limits import QueryLimits, parse_query
 from companydata.api.schema import RequestContext, build_schema
 from companydata.api.stores import open_store
@@ -67,6 +70,10 @@ class CompanyHTTPHandler(GraphQLHTTPHandler):
             data = await self.extract_data_from_json_request(request)
         except HttpBadRequestError as error:
             return _request_error(error.message or "Bad request.", HTTPStatus.BAD_REQUEST)
+        if request.scope.get(SERVICE_VERIFIED) is not True and not _only_queries(data):
+            message = "Writes need a verified calling service: sign the request."
+            payload = {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]}
+            return JSONResponse(payload, status_code=HTTPStatus.UNAUTHORIZED)
         success, result = await self.execute_graphql_query(request, data)
         return await self.create_json_response(request, result, success)
 
@@ -83,6 +90,18 @@ class CompanyHTTPHandler(GraphQLHTTPHandler):
         return JSONResponse(result, status_code=HTTPStatus.BAD_REQUEST if _not_executed(result) else HTTPStatus.OK)
 
 
+def _only_queries(data: Any) -> bool:
+    """True when every operation in the request's document is a query (anything unreadable is not)."""
+    if not isinstance(data, dict) or not isinstance(data.get("query"), str):
+        return False
+    try:
+        document = parse_query(None, data)  # the same token and nesting limits as execution
+    except GraphQLError:
+        return False
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    return bool(operations) and all(op.operation is OperationType.QUERY for op in operations)
+
+
 def _not_executed(result: dict[str, Any]) -> bool:
     """A request error: no ``data`` at all, or null ``data`` with only path-less errors (variable coercion)."""
     if "data" not in result:
@@ -96,9 +115,17 @@ def _request_error(message: str, status: HTTPStatus) -> Response:
 
 
 def create_api_app(
-    backend: Backend, *, service_auth: ServiceAuth, debug: bool = False, max_body_bytes: int = MAX_BODY_BYTES
+    backend: Backend,
+    *,
+    service_auth: ServiceAuth,
+    debug: bool = False,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    bind_host: str = "127.0.0.1",
+    public_hosts: tuple[str, ...] = (),
+    unsigned_loopback_reads: bool = False,
 ) -> Starlette:
-    """The company API over ``backend``; ``service_auth`` decides which callers may use ``/graphql``."""
+    """The company API over ``backend``; ``service_auth`` decides which callers may use ``/graphql``, and
+    ``bind_host`` / ``public_hosts`` which ``Host`` values it answers (see ``gate``)."""
     graphql_app = GraphQL(
         build_schema(),
         query_parser=parse_query,
@@ -132,16 +159,23 @@ def create_api_app(
             await backend.aclose()
 
     routes = [
-        Route("/graphql", ServiceGate(graphql_app, service_auth, max_body_bytes=max_body_bytes), methods=["POST"]),
+        Route(
+            "/graphql",
+            ServiceGate(
+                graphql_app,
+                service_auth,
+                hosts=host_rules(bind_host, public_hosts),
+                max_body_bytes=max_body_bytes,
+                unsigned_loopback_reads=unsigned_loopback_reads,
+            ),
+            methods=["POST"],
+        ),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
     ]
     return Starlette(debug=debug, routes=routes, lifespan=lifespan)
 
 
-def create_api_app_from_store(
-    store_spec: str, *, service_auth: ServiceAuth | None = None, debug: bool = False
-) -> Starlette:
-    """The company API over the store ``store_spec`` names (see ``stores.open_store``); loopback callers only
-    unless ``service_auth`` says otherwise."""
-    return create_api_app(open_store(store_spec), service_auth=service_auth or AllowLoopback(), debug=debug)
+def create_api_app_from_store(store_spec: str, *, service_auth: ServiceAuth, debug: bool = False) -> Starlette:
+    """The company API over the store ``store_spec`` names (see ``stores.open_store``)."""
+    return create_api_app(open_store(store_spec), service_auth=service_auth, debug=debug)

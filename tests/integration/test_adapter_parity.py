@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from companydata.api.identity import AllowLoopback
+from companydata.api.identity import SharedSecretAuth
 from companydata.api.server import create_api_app
+from companydata.api.service_key import service_secret
 from companydata.sqlite_store import SqliteStore
 from core.normalize import diff, normalize
 from tests.support import PG_DSN, SMALL_STORE_COMPANIES, ThreadedServer, build_in_process, seeded_postgres_schema
@@ -135,7 +136,8 @@ async def fake_client(data_dir: Path) -> AsyncIterator[Any]:
 
 @asynccontextmanager
 async def graphql_client(data_dir: Path, backend: Any) -> AsyncIterator[Any]:
-    with ThreadedServer(app=create_api_app(backend, service_auth=AllowLoopback())) as api:
+    auth = SharedSecretAuth(service_secret(data_dir))  # the MCP server below signs with the data dir's key
+    with ThreadedServer(app=create_api_app(backend, service_auth=auth)) as api:
         server, runtime = build_in_process(
             data_dir, adapter="graphql", graphql_url=api.url + "/graphql", rate_limits=NO_LIMITS, allow_mutations=True
         )

@@ -99,6 +99,13 @@ def test_foreign_origin_is_refused(slow_server: tuple[ThreadedServer, SlowSearch
     assert allowed.status_code == 200
 
 
+def test_foreign_host_is_misdirected(slow_server: tuple[ThreadedServer, SlowSearch]) -> None:
+    """DNS rebinding: the same rules (core.hosts) as the company API's /graphql."""
+    server, _ = slow_server
+    rebound = httpx.post(server.url + "/mcp", json=INIT, headers={**HEADERS, "Host": "attacker.example"})
+    assert rebound.status_code == 421
+
+
 def test_health_readiness_and_metrics(slow_server: tuple[ThreadedServer, SlowSearch], data_dir: Path) -> None:
     server, _ = slow_server
     assert httpx.get(server.url + "/healthz").json() == {"status": "ok"}

@@ -97,3 +97,41 @@ def test_an_adapter_imports_no_other_clouds_adapter(adapter: str) -> None:
         if module.split(".")[1] not in ADAPTER_NEIGHBOURS[adapter]
     )
     assert found == []
+
+
+@pytest.mark.parametrize(
+    ("host", "origin"),
+    [
+        ("127.0.0.1:8001", None),
+        ("localhost:1", "http://localhost:3000"),
+        ("[::1]:80", "http://[::1]:9"),
+        ("api.example", None),
+        ("api.example:443", None),
+        ("attacker.example:8001", None),
+        ("127.0.0.1:8001", "https://evil.example"),
+        ("127.0.0.1:abc", None),
+        ("127.0.0.1.evil.example:80", None),
+        (None, None),
+        ("", "http://127.0.0.1:1"),
+    ],
+)
+def test_the_apis_host_rules_answer_as_the_sdks(host: str | None, origin: str | None) -> None:
+    """core.hosts re-states the SDK's DNS-rebinding rule so that the company API need not load the SDK."""
+    import anyio
+    from mcp.server.transport_security import TransportSecurityMiddleware, TransportSecuritySettings
+    from starlette.requests import Request
+
+    from core.hosts import LOOPBACK_ORIGINS, allowed_hosts_for, host_refusal
+
+    hosts, origins = allowed_hosts_for("127.0.0.1", ["api.example"]), [*LOOPBACK_ORIGINS, "https://api.example"]
+    sdk = TransportSecurityMiddleware(
+        TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins)
+    )
+    headers = [(name.encode(), value.encode()) for name, value in (("host", host), ("origin", origin)) if value]
+    request = Request({"type": "http", "method": "POST", "headers": headers, "path": "/graphql"})
+    answer = anyio.run(sdk.validate_request, request)
+    expected = None if answer is None else answer.status_code
+    if host == "127.0.0.1:abc":  # the SDK's prefix match admits a non-numeric port; ours requires a port number
+        assert (expected, host_refusal(host, origin, hosts=hosts, origins=origins)) == (None, 421)
+        return
+    assert host_refusal(host, origin, hosts=hosts, origins=origins) == expected

@@ -25,11 +25,10 @@ from adapters.aws.resolver_handler import (
     database_url,
     postgres_store_factory,
 )
-from companydata.api.identity import AllowLoopback
 from companydata.api.server import create_api_app
 from companydata.postgres_store import PostgresStore
 from tests.adapters.aws.aws_support import REGION, aws_client, moto_server
-from tests.companydata.api.support import DOCUMENTS, LiveServer
+from tests.companydata.api.support import DOCUMENTS, LiveServer, SignedByService, service_auth
 from tests.support import PG_DSN, seeded_postgres_schema
 
 COMPANIES = 400
@@ -54,7 +53,7 @@ def resolver(schema: str) -> Iterator[AppSyncResolver]:
 @pytest.fixture(scope="module")
 def reference(schema: str) -> Iterator[str]:
     """The reference GraphQL server over the same PostgreSQL schema (its own store and pool)."""
-    app = create_api_app(PostgresStore(PG_DSN, schema=schema), service_auth=AllowLoopback())
+    app = create_api_app(PostgresStore(PG_DSN, schema=schema), service_auth=service_auth())
     with LiveServer(app) as server:
         yield server.url
 
@@ -96,7 +95,7 @@ class Both:
 
     def __init__(self, resolver: AppSyncResolver, url: str) -> None:
         self.resolver = resolver
-        self.http = httpx.Client(timeout=30)
+        self.http = httpx.Client(timeout=30, auth=SignedByService())
         self.url = url
 
     def aws(self, field: str, principal: str | None = None, **arguments: Any) -> dict[str, Any]:
@@ -212,13 +211,13 @@ def test_event_level_refusals(both: Both, resolver: AppSyncResolver) -> None:
     assert resolver(no_identity, None)["errorType"] == "FORBIDDEN"
 
 
-def test_an_unreachable_database_is_internal_without_details() -> None:
+def test_an_unreachable_database_is_unavailable_without_details() -> None:
     dead = AppSyncResolver(
         postgres_store_factory(ResolverSettings(database_url="postgresql://postgres:hunter2@127.0.0.1:1/none"))
     )
     try:
         answer = dead(appsync_event("search_companies", {"limit": 1}), None)
-        assert answer["errorType"] == "INTERNAL"
+        assert answer["errorType"] == "UNAVAILABLE"  # "try again", not "this failed" (issue 13)
         assert "hunter2" not in json.dumps(answer) and "127.0.0.1" not in json.dumps(answer)
     finally:
         dead.close()

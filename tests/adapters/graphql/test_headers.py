@@ -8,7 +8,11 @@ import httpx
 import pytest
 
 from adapters.graphql.backend import PRINCIPAL_HEADER, encode_principal
+from adapters.graphql.main import build_graphql_runtime
+from adapters.graphql.shared_secret import SharedSecretSigner
 from adapters.graphql.signer import RequestSigner
+from companydata.api.identity import ServiceRequest, SharedSecretAuth
+from companydata.api.service_key import service_secret
 from core.config import Settings
 from core.model import PageRequest
 from tests.adapters.graphql.fault_server import BUSY_503, FaultServer
@@ -62,6 +66,45 @@ async def test_the_signer_sees_the_final_request_on_every_attempt(api: FaultServ
     assert len(signer.signed) == len(api.seen) == 2
     for (method, url, body), seen in zip(signer.signed, api.seen, strict=True):
         assert (method, url, body) == ("POST", api.url, seen.body)
+
+
+async def test_the_shared_secret_signer_signs_each_attempt_afresh(api: FaultServer) -> None:
+    """A retried read gets a new nonce, so the API does not take it for a replay; both attempts verify."""
+    key = b"k" * 32
+    api.script(BUSY_503)
+    async with backend_at(api.url, signer=SharedSecretSigner(key)) as backend:
+        await backend.list_collections(OWNER, OWNER_PAGE)
+    assert len(api.seen) == 2
+    assert len({seen.header("x-company-nonce") for seen in api.seen}) == 2
+    verifier = SharedSecretAuth(key)
+    for seen in api.seen:
+        request = ServiceRequest(
+            client_host="127.0.0.1",
+            method=seen.method,
+            target=seen.path,
+            headers=httpx.Headers(seen.headers),
+            body=seen.body,
+        )
+        assert await verifier.verify(request)
+    assert not await SharedSecretAuth(b"another deployment's secret key!").verify(request)
+
+
+async def test_the_default_runtime_signs_with_the_data_dirs_key(api: FaultServer, tmp_path: Path) -> None:
+    runtime = build_graphql_runtime(Settings(data_dir=tmp_path, graphql_url=api.url))
+    try:
+        await runtime.ports.backend.create_collection(OWNER, "Mine", None)
+    finally:
+        assert runtime.close is not None
+        await runtime.close()
+    seen = api.seen[0]
+    request = ServiceRequest(
+        client_host="127.0.0.1",
+        method=seen.method,
+        target=seen.path,
+        headers=httpx.Headers(seen.headers),
+        body=seen.body,
+    )
+    assert await SharedSecretAuth(service_secret(tmp_path)).verify(request)
 
 
 @pytest.mark.parametrize(
@@ -121,7 +164,8 @@ def test_the_mcp_clients_token_never_reaches_the_api(
     assert response.status_code == 200 and not response.json()["result"].get("isError"), response.text
     assert api.seen
     for seen in api.seen:
-        assert seen.header("authorization") is None  # no signer here: no credentials at all
+        assert seen.header("authorization") is None  # the data dir's HMAC only (x-company-signature)
+        assert seen.header("x-company-signature")
         wire = "\n".join(f"{k}: {v}" for k, v in seen.headers) + "\n" + seen.body.decode()
         for part in token.split("."):
             assert part not in wire

@@ -76,10 +76,13 @@ def test_usable_urls_pass(url: str, signed: bool) -> None:
 
 
 def test_a_signer_insists_on_https(tmp_path: Path) -> None:
+    """Every runtime signs (a cloud's signer, else the data dir's shared secret), so plain http is loopback only."""
     settings = Settings(data_dir=tmp_path, graphql_url="http://api.example/graphql")
-    build_graphql_runtime(settings)
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError, match="https"):
+        build_graphql_runtime(settings)
+    with pytest.raises(ConfigError, match="https"):
         build_graphql_runtime(settings, signer=NoopSigner())
+    build_graphql_runtime(settings.model_copy(update={"graphql_url": "http://127.0.0.1:9/graphql"}))
 
 
 @pytest.mark.parametrize(("call_timeout_s", "expected"), [(10.0, 8.0), (30.0, 8.0), (5.0, 4.0)])

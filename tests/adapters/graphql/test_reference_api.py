@@ -17,6 +17,8 @@ from mcp import Client
 from adapters.graphql.backend import GraphQLBackend
 from adapters.graphql.errors import IDENTITY_REFUSED
 from adapters.graphql.main import build_graphql_runtime
+from adapters.graphql.shared_secret import SharedSecretSigner
+from companydata.api.service_key import service_secret
 from companydata.seed import seed_sqlite
 from companydata.sqlite_store import SqliteStore
 from core.app import create_server
@@ -42,15 +44,27 @@ def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def api_url(store_path: Path) -> Iterator[str]:
-    app = server.create_api_app(SqliteStore(store_path, discovery_delay_s=0.3), service_auth=identity.AllowLoopback())
+def shared_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The data dir both the API and the MCP server use: its api-service.key is their shared secret."""
+    return tmp_path_factory.mktemp("shared-data")
+
+
+@pytest.fixture(scope="module")
+def service_key(shared_data_dir: Path) -> bytes:
+    return service_secret(shared_data_dir)
+
+
+@pytest.fixture(scope="module")
+def api_url(store_path: Path, service_key: bytes) -> Iterator[str]:
+    auth = identity.SharedSecretAuth(service_key)
+    app = server.create_api_app(SqliteStore(store_path, discovery_delay_s=0.3), service_auth=auth)
     with serve_in_thread(app, lifespan="on") as runner:
         yield runner.url + "/graphql"
 
 
 @pytest.fixture
-async def backend(api_url: str) -> AsyncIterator[GraphQLBackend]:
-    adapter = GraphQLBackend(api_url)
+async def backend(api_url: str, service_key: bytes) -> AsyncIterator[GraphQLBackend]:
+    adapter = GraphQLBackend(api_url, signer=SharedSecretSigner(service_key))
     yield adapter
     await adapter.aclose()
 
@@ -153,21 +167,21 @@ async def test_the_apis_validation_errors_name_the_field(backend: GraphQLBackend
         await backend.search_companies(CompanyFilters(min_employees=10**12), PageRequest(limit=5))  # not a GraphQL Int
 
 
-async def test_an_unverified_service_is_refused(store_path: Path) -> None:
-    gated = server.create_api_app(SqliteStore(store_path), service_auth=identity.SharedSecretAuth(b"s" * 32))
-    with serve_in_thread(gated, lifespan="on") as runner:
-        adapter = GraphQLBackend(runner.url + "/graphql")
-        try:
-            with pytest.raises(BackendError) as caught:
-                await adapter.search_companies(CompanyFilters(), PageRequest(limit=5))
-        finally:
-            await adapter.aclose()
+@pytest.mark.parametrize("signer", [None, SharedSecretSigner(b"another deployment's secret key!")])
+async def test_an_unverified_service_is_refused(api_url: str, signer: SharedSecretSigner | None) -> None:
+    adapter = GraphQLBackend(api_url, signer=signer)
+    try:
+        with pytest.raises(BackendError) as caught:
+            await adapter.search_companies(CompanyFilters(), PageRequest(limit=5))
+    finally:
+        await adapter.aclose()
     assert caught.value.message == IDENTITY_REFUSED
 
 
-async def test_every_tool_through_the_mcp_server(api_url: str, tmp_path: Path) -> None:
+async def test_every_tool_through_the_mcp_server(api_url: str, shared_data_dir: Path) -> None:
+    """No signer given: the runtime signs with the data dir's key, which the API was given."""
     settings = Settings(
-        data_dir=tmp_path, adapter="graphql", graphql_url=api_url, transport="stdio", allow_mutations=True
+        data_dir=shared_data_dir, adapter="graphql", graphql_url=api_url, transport="stdio", allow_mutations=True
     )
     runtime = build_graphql_runtime(settings)
     try:

@@ -11,17 +11,15 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from companydata.api.identity import AllowLoopback
 from companydata.api.server import create_api_app
 from companydata.seed import seed_sqlite
 from companydata.sqlite_store import SqliteStore
 from core.ports import Backend
 from tests.support import PG_DSN, seeded_postgres_schema
 
-from .support import ApiClient, LiveServer
+from .support import ApiClient, LiveServer, service_auth, signed_client
 
 API_STORE_SIZE = 2_000
 STORE_KINDS = ("sqlite", "postgresql")
@@ -37,14 +35,14 @@ def api_store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def sqlite_api(api_store_path: Path) -> Iterator[LiveServer]:
-    app = create_api_app(SqliteStore(api_store_path, discovery_delay_s=0), service_auth=AllowLoopback())
+    app = create_api_app(SqliteStore(api_store_path, discovery_delay_s=0), service_auth=service_auth())
     with LiveServer(app) as server:
         yield server
 
 
 @pytest.fixture
 async def api(sqlite_api: LiveServer) -> AsyncIterator[ApiClient]:
-    async with httpx.AsyncClient(timeout=30) as http:
+    async with signed_client(timeout=30) as http:
         yield ApiClient(http, sqlite_api.url)
 
 
@@ -74,7 +72,7 @@ def postgres_store(schema: str, **options: Any) -> Backend:
 
 @pytest.fixture(scope="session")
 def postgresql_api(postgres_schema: str) -> Iterator[LiveServer]:
-    app = create_api_app(postgres_store(postgres_schema, discovery_delay_s=0), service_auth=AllowLoopback())
+    app = create_api_app(postgres_store(postgres_schema, discovery_delay_s=0), service_auth=service_auth())
     with LiveServer(app) as server:
         yield server
 
@@ -88,7 +86,7 @@ def store_kind(request: pytest.FixtureRequest) -> str:
 async def any_api(store_kind: str, request: pytest.FixtureRequest) -> AsyncIterator[ApiClient]:
     """The API over each store kind in turn (``sqlite_api`` / ``postgresql_api``)."""
     server: LiveServer = request.getfixturevalue(f"{store_kind}_api")
-    async with httpx.AsyncClient(timeout=30) as http:
+    async with signed_client(timeout=30) as http:
         yield ApiClient(http, server.url)
 
 

@@ -1,14 +1,49 @@
-"""Helpers for the company API tests: a real uvicorn server in a thread, a small GraphQL client, documents."""
+"""Helpers for the company API tests: a real uvicorn server in a thread, a small GraphQL client, documents.
+
+The servers verify their callers with ``SharedSecretAuth`` as ``company-mcp api`` does; test clients sign with
+the graphql adapter's own ``SharedSecretSigner`` (``signed_client``), so every test also exercises that pair.
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator, Generator
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 from starlette.applications import Starlette
 
+from adapters.graphql.shared_secret import SharedSecretSigner
+from companydata.api.identity import SharedSecretAuth
 from tests.support import ThreadedServer
+
+SERVICE_SECRET = b"company-api-test-service-secret!"
+
+
+def service_auth() -> SharedSecretAuth:
+    return SharedSecretAuth(SERVICE_SECRET)
+
+
+class SignedByService(httpx.Auth):
+    """Signs every request of an httpx client as the MCP server would (fresh timestamp and nonce each)."""
+
+    def __init__(self, secret: bytes = SERVICE_SECRET) -> None:
+        self._signer = SharedSecretSigner(secret)
+
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.read()  # the signature covers the body
+        request.headers.update(self._signer.headers_for(request))
+        yield request
+
+    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        await request.aread()  # the signature covers the body (a streamed one too)
+        await self._signer.sign(request)
+        yield request
+
+
+def signed_client(**options: Any) -> httpx.AsyncClient:
+    return httpx.AsyncClient(auth=SignedByService(), **options)
+
 
 SUMMARY = "id name domain industry country city employee_count founded_year"
 COMPANY = f"{SUMMARY} description website tags updated_at"

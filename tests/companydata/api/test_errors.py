@@ -10,11 +10,10 @@ import httpx
 import pytest
 
 from companydata.api.errors import INTERNAL_MESSAGE, UNAVAILABLE_MESSAGE
-from companydata.api.identity import AllowLoopback
 from companydata.api.server import create_api_app
 from core.errors import BackendError, BackendUnavailable, NotFound
 
-from .support import ApiClient, LiveServer
+from .support import ApiClient, LiveServer, service_auth, signed_client
 
 pytestmark = pytest.mark.anyio
 
@@ -45,14 +44,14 @@ def failing_api(request: pytest.FixtureRequest) -> Iterator[LiveServer]:
         "unavailable": BackendUnavailable(SECRET_TEXT),
         "backend_error": BackendError(SECRET_TEXT),
     }
-    app = create_api_app(FailingBackend(errors[request.param]), service_auth=AllowLoopback())  # type: ignore[arg-type]
+    app = create_api_app(FailingBackend(errors[request.param]), service_auth=service_auth())  # type: ignore[arg-type]
     with LiveServer(app) as server:
         yield server
 
 
 @pytest.fixture
 async def broken(failing_api: LiveServer) -> AsyncIterator[ApiClient]:
-    async with httpx.AsyncClient(timeout=30) as http:
+    async with signed_client(timeout=30) as http:
         yield ApiClient(http, failing_api.url)
 
 
@@ -203,9 +202,9 @@ def test_not_found_is_not_internal() -> None:
 
 async def test_debug_mode_adds_the_stack_trace_only_when_asked() -> None:
     async def post(debug: bool) -> dict[str, Any]:
-        app = create_api_app(FailingBackend(RuntimeError(SECRET_TEXT)), service_auth=AllowLoopback(), debug=debug)  # type: ignore[arg-type]
+        app = create_api_app(FailingBackend(RuntimeError(SECRET_TEXT)), service_auth=service_auth(), debug=debug)  # type: ignore[arg-type]
         transport = httpx.ASGITransport(app, client=("127.0.0.1", 40000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as http:
+        async with signed_client(transport=transport, base_url="http://127.0.0.1") as http:
             response = await http.post("/graphql", json={"query": '{ get_company(company_id: "cmp_1") { id } }'})
         return dict(response.json()["errors"][0])
 

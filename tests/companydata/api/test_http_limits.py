@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 from graphql import build_schema, parse, validate
 from graphql.utilities import get_introspection_query
@@ -11,13 +10,13 @@ from companydata.api import limits
 from companydata.api.scalars import with_scalar_declarations
 from companydata.api.schema import load_sdl
 
-from .support import ApiClient, LiveServer
+from .support import ApiClient, LiveServer, signed_client
 
 pytestmark = pytest.mark.anyio
 
 
 async def test_only_post_json(sqlite_api: LiveServer) -> None:
-    async with httpx.AsyncClient() as http:
+    async with signed_client() as http:
         for method in ("GET", "PUT", "DELETE"):
             response = await http.request(method, sqlite_api.url, params={"query": "{ __typename }"})
             assert response.status_code == 405
@@ -37,7 +36,7 @@ async def test_only_post_json(sqlite_api: LiveServer) -> None:
 
 async def test_body_cap_256_kib(sqlite_api: LiveServer) -> None:
     padding = " " * (256 * 1024)
-    async with httpx.AsyncClient() as http:
+    async with signed_client() as http:
         declared = await http.post(sqlite_api.url, json={"query": "{ __typename }" + padding})
         assert declared.status_code == 413
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -15,6 +16,9 @@ import pytest
 
 from companydata.api.scalars import _datetime_text, _email_text, used_aws_scalars, with_scalar_declarations
 from companydata.api.schema import load_sdl
+from companydata.api.signature import sign_request
+
+from .support import SERVICE_SECRET
 
 READY = re.compile(r"company-api ready store=(?P<store>\S+) url=(?P<url>http://127\.0\.0\.1:(?P<port>\d+)/graphql)")
 
@@ -48,6 +52,7 @@ def test_scalar_declarations_for_graphql_core() -> None:
 def test_the_api_process_prints_its_ready_line_and_serves(api_store_path: Path, tmp_path: Path) -> None:
     log = tmp_path / "api.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPANY_")}
+    env["COMPANY_API_SHARED_SECRET"] = SERVICE_SECRET.decode()  # how a container gets it
     with log.open("w") as handle:
         process = subprocess.Popen(
             [sys.executable, "-m", "companydata.api", "--store", f"sqlite:{api_store_path}", "--port", "0"],
@@ -66,8 +71,12 @@ def test_the_api_process_prints_its_ready_line_and_serves(api_store_path: Path, 
             time.sleep(0.05)
         assert match["store"] == "sqlite"
         assert int(match["port"]) > 0
-        response = httpx.post(match["url"], json={"query": '{ get_company(company_id: "cmp_00000001") { id } }'})
+        body = json.dumps({"query": '{ get_company(company_id: "cmp_00000001") { id } }'}).encode()
+        signed = sign_request(SERVICE_SECRET, method="POST", url=match["url"], body=body, principal=None)
+        response = httpx.post(match["url"], content=body, headers={"content-type": "application/json", **signed})
         assert response.json() == {"data": {"get_company": {"id": "cmp_00000001"}}}
+        unsigned = httpx.post(match["url"], content=body, headers={"content-type": "application/json"})
+        assert unsigned.status_code == 401
         base = match["url"].removesuffix("/graphql")
         assert httpx.get(f"{base}/readyz").json()["status"] == "ready"
     finally:
@@ -80,6 +89,7 @@ def test_the_api_process_prints_its_ready_line_and_serves(api_store_path: Path, 
 def test_the_api_process_refuses_a_missing_store(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "companydata.api", "--store", str(tmp_path / "none.sqlite"), "--port", "0"],
+        env={**os.environ, "COMPANY_API_SHARED_SECRET": SERVICE_SECRET.decode()},
         capture_output=True,
         text=True,
         timeout=60,
@@ -87,3 +97,15 @@ def test_the_api_process_refuses_a_missing_store(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "No SQLite store" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_api_process_needs_a_secret_or_a_key_file(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPANY_")}
+    argv = [sys.executable, "-m", "companydata.api", "--store", str(tmp_path / "none.sqlite"), "--port", "0"]
+    result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "COMPANY_API_SHARED_SECRET" in result.stderr and "Traceback" not in result.stderr
+    key = tmp_path / "keys" / "api-service.key"
+    result = subprocess.run([*argv, "--key-file", str(key)], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "No SQLite store" in result.stderr  # past the secret: made on first use
+    assert key.stat().st_mode & 0o777 == 0o600
