@@ -62,7 +62,13 @@ def principal_resolver(settings: Settings, runtime: Runtime) -> Callable[[], Pri
 
 def create_server(settings: Settings, runtime: Runtime) -> CompanyMCPServer:
     resolve = principal_resolver(settings, runtime)
-    return build_server(settings, runtime.ports, cursor_secret=runtime.cursor_secret, resolve_principal=resolve)
+    return build_server(
+        settings,
+        runtime.ports,
+        cursor_secret=runtime.cursor_secret,
+        audit_key=runtime.audit_key,
+        resolve_principal=resolve,
+    )
 
 
 MCP_PATHS = frozenset({"/mcp"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from core.audit_chain import AuditKey
 from core.model import Principal
 from core.ports import Ports
 
@@ -15,6 +16,7 @@ Probe = Callable[[], Awaitable[object]]
 class Runtime:
     ports: Ports
     cursor_secret: bytes
+    audit_key: AuditKey  # the deployment's key for the audit chain and argument digests; kept apart from the log
     readiness: dict[str, Probe] = field(default_factory=dict)
     metrics_text: Callable[[], bytes] | None = None
     local_principal: Principal | None = None  # the caller when no token is required (stdio, auth=none)

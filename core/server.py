@@ -22,6 +22,7 @@ from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS, CallToolResult, TextContent, Tool
 from pydantic import BaseModel
 
+from core.audit_chain import AuditKey
 from core.config import Settings
 from core.cursor import CursorCodec
 from core.errors import CoreError
@@ -173,10 +174,12 @@ def _run_handler(backend: Backend, cursors: CursorCodec) -> Next:
     return run
 
 
-def build_pipeline(settings: Settings, ports: Ports, cursors: CursorCodec) -> tuple[Next, RateLimitGuard]:
+def build_pipeline(
+    settings: Settings, ports: Ports, cursors: CursorCodec, audit_key: AuditKey
+) -> tuple[Next, RateLimitGuard]:
     """Order, outside in: audit refusals -> scopes -> validation -> mutation gate -> rate limit
     -> audit attempt/outcome -> result cap -> deadline -> handler."""
-    audit = AuditTrail(ports.audit)
+    audit = AuditTrail(ports.audit, audit_key)
     rate_limits = RateLimitGuard(ports.rate_limiter, settings.rate_limit_rules())
     guards: list[Guard] = [
         audit.audit_refusals,
@@ -196,12 +199,13 @@ def build_server(
     ports: Ports,
     *,
     cursor_secret: bytes,
+    audit_key: AuditKey,
     resolve_principal: Callable[[], Principal | None],
     specs: tuple[ToolSpec, ...] | None = None,
     **sdk_kwargs: Any,
 ) -> CompanyMCPServer:
     specs = specs if specs is not None else all_tools()
-    pipeline, _ = build_pipeline(settings, ports, CursorCodec(cursor_secret))
+    pipeline, _ = build_pipeline(settings, ports, CursorCodec(cursor_secret), audit_key)
     return CompanyMCPServer(
         specs,
         pipeline,

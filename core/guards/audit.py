@@ -4,21 +4,31 @@ Two guards share one ``AuditTrail``: ``audit_refusals`` runs outermost and
 records a refusal by any inner guard (scope, validation, flags, rate limit) as
 one ``blocked`` record; ``audit_attempt`` runs just before the handler and
 writes the ``attempt`` record durably before the write (no record, no write),
-then the ``outcome`` record. Only a digest of the arguments is recorded.
+then the ``outcome`` record. Only a keyed digest of the arguments is recorded
+(HMAC with the deployment's audit key: a digest cannot be reversed by guessing
+the arguments without the key).
+
+Every write call that enters the pipeline is noted in ``calls_reaching_the_pipeline``
+(when a caller is watching), so that ``core.guards.protocol_audit`` can record the
+write calls the SDK refused before they got here.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 import anyio
 from pydantic import BaseModel
 
+from core.audit_chain import AuditKey
 from core.errors import CoreError, GuardUnavailable, MutationsDisabled
 from core.guards.pipeline import Next, ToolCall
+from core.model import Principal
 from core.ports import AuditRecord, AuditSink, AuditUnavailable
 
 log = logging.getLogger("company_mcp.audit")
@@ -27,9 +37,25 @@ log = logging.getLogger("company_mcp.audit")
 _OUTCOME_WRITE_TIMEOUT_S = 5.0
 
 
-def args_digest(raw_args: dict[str, object]) -> str:
-    canonical = json.dumps(raw_args, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+PROTOCOL_REJECTED = "protocol_rejected"
+
+_write_calls_seen: ContextVar[list[str] | None] = ContextVar("company_mcp_write_calls_seen", default=None)
+
+
+def args_digest(raw_args: object, key: AuditKey) -> str:
+    """HMAC-SHA256 of the arguments' canonical JSON (whatever their shape) with the audit key."""
+    return key.args_hmac(raw_args)
+
+
+@contextmanager
+def calls_reaching_the_pipeline() -> Iterator[list[str]]:
+    """The names of the write tools whose calls entered the pipeline while this is open (in this context)."""
+    seen: list[str] = []
+    token = _write_calls_seen.set(seen)
+    try:
+        yield seen
+    finally:
+        _write_calls_seen.reset(token)
 
 
 def utc_now_iso() -> str:
@@ -45,8 +71,11 @@ def refusal_reason(error: Exception) -> str:
 
 
 class AuditTrail:
-    def __init__(self, sink: AuditSink) -> None:
+    """``key`` is the deployment's audit key, the one its AuditSink chains with."""
+
+    def __init__(self, sink: AuditSink, key: AuditKey) -> None:
         self._sink = sink
+        self._key = key
 
     def _record(
         self, call: ToolCall, *, decision: str, phase: str, reason: str | None, outcome: str | None
@@ -56,16 +85,37 @@ class AuditTrail:
             request_id=call.request_id,
             principal=call.principal.id,
             tool=call.spec.name,
-            args_sha256=args_digest(call.raw_args),
+            args_hmac=args_digest(call.raw_args, self._key),
             decision=decision,
             reason=reason,
             phase=phase,
             outcome=outcome,
         )
 
+    async def record_protocol_rejection(self, principal: Principal, tool: str, arguments: object) -> None:
+        """One ``blocked`` record for a write call refused before it reached the pipeline."""
+        record = AuditRecord(
+            ts=utc_now_iso(),
+            request_id=uuid.uuid4().hex,
+            principal=principal.id,
+            tool=tool,
+            args_hmac=args_digest(arguments, self._key),
+            decision="blocked",
+            reason=PROTOCOL_REJECTED,
+            phase="decision",
+            outcome=None,
+        )
+        try:
+            await self._sink.append(record)
+        except AuditUnavailable as exc:
+            log.error("audit sink unavailable: blocked attempt not recorded (%s)", exc, extra={"tool": tool})
+
     async def audit_refusals(self, call: ToolCall, next_: Next) -> BaseModel:
         if not call.spec.mutates:
             return await next_(call)
+        seen = _write_calls_seen.get()
+        if seen is not None:
+            seen.append(call.spec.name)
         try:
             return await next_(call)
         except Exception as error:
@@ -75,10 +125,12 @@ class AuditTrail:
                 )
                 try:
                     await self._sink.append(record)
-                except AuditUnavailable:
+                except AuditUnavailable as exc:
                     # The call is refused anyway; say loudly that its record is missing.
                     log.error(
-                        "audit sink unavailable: blocked attempt not recorded", extra={"request_id": call.request_id}
+                        "audit sink unavailable: blocked attempt not recorded (%s)",
+                        exc,
+                        extra={"request_id": call.request_id},
                     )
             raise
 
@@ -87,7 +139,8 @@ class AuditTrail:
             return await next_(call)
         try:
             await self._sink.append(self._record(call, decision="allowed", phase="attempt", reason=None, outcome=None))
-        except AuditUnavailable:
+        except AuditUnavailable as exc:
+            log.error("audit sink unavailable: write refused (%s)", exc, extra={"request_id": call.request_id})
             raise GuardUnavailable(
                 "The audit log cannot be written, so the write was refused. Retry shortly."
             ) from None
