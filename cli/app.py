@@ -18,6 +18,7 @@ from core.auth.settings import dev_oidc_config, oidc_config
 from core.auth.verifier import OidcVerifier
 from core.config import Settings
 from core.errors import ConfigError
+from core.guards.protocol_audit import protocol_audit_middleware
 from core.http import TrimMcpHeaderWhitespace, build_http_app
 from core.model import Principal
 from core.runtime import Runtime
@@ -119,6 +120,9 @@ def create_http_app(settings: Settings | None = None, runtime: Runtime | None = 
         routes += metadata_routes(settings.public_url, auth.issuer) + auth.routes
         gate = Middleware(BearerGate, verifier=auth.verifier, resource_url=settings.public_url, protected=MCP_PATHS)
         middleware.append(gate)
+    middleware.append(
+        protocol_audit_middleware(settings, runtime, server.specs.values(), principal_resolver(settings, runtime))
+    )
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:

@@ -8,7 +8,7 @@ then the ``outcome`` record. Only a keyed digest of the arguments is recorded
 (HMAC with the deployment's audit key: a digest cannot be reversed by guessing
 the arguments without the key).
 
-Every write call that enters the pipeline is noted in ``calls_reaching_the_pipeline``
+Every call that enters the pipeline is noted in ``calls_reaching_the_pipeline``
 (when a caller is watching), so that ``core.guards.protocol_audit`` can record the
 write calls the SDK refused before they got here.
 """
@@ -39,7 +39,7 @@ _OUTCOME_WRITE_TIMEOUT_S = 5.0
 
 PROTOCOL_REJECTED = "protocol_rejected"
 
-_write_calls_seen: ContextVar[list[str] | None] = ContextVar("company_mcp_write_calls_seen", default=None)
+_calls_entered: ContextVar[list[str] | None] = ContextVar("company_mcp_calls_entered", default=None)
 
 
 def args_digest(raw_args: object, key: AuditKey) -> str:
@@ -49,13 +49,14 @@ def args_digest(raw_args: object, key: AuditKey) -> str:
 
 @contextmanager
 def calls_reaching_the_pipeline() -> Iterator[list[str]]:
-    """The names of the write tools whose calls entered the pipeline while this is open (in this context)."""
-    seen: list[str] = []
-    token = _write_calls_seen.set(seen)
+    """The names of the tools whose calls entered the pipeline while this is open, in this context and the
+    tasks it starts (they share the list)."""
+    entered: list[str] = []
+    token = _calls_entered.set(entered)
     try:
-        yield seen
+        yield entered
     finally:
-        _write_calls_seen.reset(token)
+        _calls_entered.reset(token)
 
 
 def utc_now_iso() -> str:
@@ -111,11 +112,11 @@ class AuditTrail:
             log.error("audit sink unavailable: blocked attempt not recorded (%s)", exc, extra={"tool": tool})
 
     async def audit_refusals(self, call: ToolCall, next_: Next) -> BaseModel:
+        entered = _calls_entered.get()
+        if entered is not None:
+            entered.append(call.spec.name)
         if not call.spec.mutates:
             return await next_(call)
-        seen = _write_calls_seen.get()
-        if seen is not None:
-            seen.append(call.spec.name)
         try:
             return await next_(call)
         except Exception as error:
