@@ -6,6 +6,7 @@ then ``ProtocolAudit``), under uvicorn on loopback; requests are raw JSON-RPC ov
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -246,3 +247,15 @@ async def test_the_served_app_audits_refused_write_calls_of_the_local_user(data_
     assert [(r["tool"], r["reason"], r["principal"].startswith("local|")) for r in records] == [
         ("create_collection", "protocol_rejected", True)
     ]
+
+
+async def test_escaped_or_encoded_tool_names_do_not_slip_past(served: Served) -> None:
+    escaped = (
+        b'{"jsonrpc":"2.0","id":1,"method":"tools/\\u0063all",'
+        b'"params":{"name":"\\u0063reate_collection","arguments":"x"}}'
+    )
+    assert refused(await served.post(escaped))
+    encoded = "=?base64?" + base64.b64encode(b"create_collection").decode() + "?="
+    body = call("get_company", {"company_id": "cmp_00000001"}, meta=META)
+    assert refused(await served.post(body, **{**modern_headers("x"), "Mcp-Name": encoded}))
+    assert [r["tool"] for r in served.records()] == ["create_collection", "create_collection"]
