@@ -161,10 +161,14 @@ def build_parser() -> argparse.ArgumentParser:
     audit_commands = audit.add_subparsers(dest="audit_command", required=True, parser_class=_Parser, metavar="ACTION")
     verify = audit_commands.add_parser(
         "verify",
-        help="check the audit log's hash chain",
-        description="Check the hash chain of audit.jsonl; exit 0 when intact, 1 when broken.",
+        help="check the audit log's keyed chain and checkpoint",
+        description="Check the keyed chain of audit.jsonl against its signed checkpoint (audit.checkpoint, with "
+        "the key in audit.key); exit 0 when intact, 1 when broken. Legacy unkeyed logs are checked as far as "
+        "they can be.",
     )
     verify.add_argument("--file", help="audit file (default <data_dir>/audit.jsonl)")
+    verify.add_argument("--key-file", help="the audit key (default: audit.key beside the audit file)")
+    verify.add_argument("--checkpoint", help="the signed checkpoint (default: audit.checkpoint beside the audit file)")
     verify.add_argument("--data-dir", help="the data dir " + _env("DATA_DIR"))
     return parser
 

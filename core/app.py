@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Mount
 from core.auth.resource_server import BearerGate, metadata_routes
 from core.config import Settings
 from core.errors import ConfigError
+from core.guards.protocol_audit import protocol_audit_middleware
 from core.http import TrimMcpHeaderWhitespace, build_http_app
 from core.model import Principal
 from core.runtime import Runtime
@@ -36,7 +37,13 @@ def principal_resolver(settings: Settings, runtime: Runtime) -> Callable[[], Pri
 
 def create_server(settings: Settings, runtime: Runtime) -> CompanyMCPServer:
     resolve = principal_resolver(settings, runtime)
-    return build_server(settings, runtime.ports, cursor_secret=runtime.cursor_secret, resolve_principal=resolve)
+    return build_server(
+        settings,
+        runtime.ports,
+        cursor_secret=runtime.cursor_secret,
+        audit_key=runtime.audit_key,
+        resolve_principal=resolve,
+    )
 
 
 def create_asgi_app(settings: Settings, runtime: Runtime) -> Starlette:
@@ -53,6 +60,10 @@ def create_asgi_app(settings: Settings, runtime: Runtime) -> Starlette:
         routes += [*metadata_routes(settings.public_url, auth.issuer), *auth.routes]
         gate = Middleware(BearerGate, verifier=auth.verifier, resource_url=settings.public_url, protected=MCP_PATHS)
         middleware.append(gate)
+    # Inside authentication: a write call the SDK refuses before any tool runs still leaves a blocked record.
+    middleware.append(
+        protocol_audit_middleware(settings, runtime, server.specs.values(), principal_resolver(settings, runtime))
+    )
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:

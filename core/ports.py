@@ -89,13 +89,14 @@ class FlagSource(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class AuditRecord:
-    """One audit event. Raw argument values are never here, only their SHA-256."""
+    """One audit event. Raw argument values are never here, only their keyed digest (HMAC-SHA256 with the
+    deployment's audit key). The sink adds the chain fields (``seq``, ``prev_hmac``, ``chain_hmac``)."""
 
     ts: str
     request_id: str
     principal: str
     tool: str
-    args_sha256: str
+    args_hmac: str
     decision: str  # "blocked" | "allowed"
     reason: str | None
     phase: str  # "decision" (blocked) | "attempt" | "outcome"
@@ -107,7 +108,7 @@ class AuditRecord:
             "request_id": self.request_id,
             "principal": self.principal,
             "tool": self.tool,
-            "args_sha256": self.args_sha256,
+            "args_hmac": self.args_hmac,
             "decision": self.decision,
             "reason": self.reason,
             "phase": self.phase,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
+from core.audit_chain import AuditKey
 from core.model import Principal
 from core.ports import Authenticator, Ports
 from core.shadow import shadow_running
@@ -35,6 +36,7 @@ class TokenAuth:
 class Runtime:
     ports: Ports
     cursor_secret: bytes
+    audit_key: AuditKey  # the deployment's key for the audit chain and argument digests; kept apart from the log
     readiness: dict[str, Probe] = field(default_factory=dict)
     metrics_text: Callable[[], bytes] | None = None
     local_principal: Principal | None = None  # the caller when no token is required (stdio, auth=none)

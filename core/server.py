@@ -22,6 +22,7 @@ from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS, CallToolResult, TextContent, Tool
 from pydantic import BaseModel
 
+from core.audit_chain import AuditKey
 from core.config import Settings
 from core.cursor import CursorCodec
 from core.errors import CoreError
@@ -168,14 +169,16 @@ def _run_handler(backend: Backend, cursors: CursorCodec) -> Next:
     return run
 
 
-def build_pipeline(settings: Settings, ports: Ports, cursors: CursorCodec) -> tuple[Next, RateLimitGuard]:
+def build_pipeline(
+    settings: Settings, ports: Ports, cursors: CursorCodec, audit_key: AuditKey
+) -> tuple[Next, RateLimitGuard]:
     """Order, outside in: audit refusals -> deadline -> scopes -> validation -> mutation gate -> rate limit
     -> audit attempt/outcome -> result cap -> handler.
 
     The deadline covers the whole guarded call (flag reads, the rate-limit store, the audit append and
     the tool); only the refusal record of a call past its deadline is written after it, bounded on its own.
     """
-    audit = AuditTrail(ports.audit)
+    audit = AuditTrail(ports.audit, audit_key)
     rate_limits = RateLimitGuard(ports.rate_limiter, settings.rate_limit_rules())
     guards: list[Guard] = [
         audit.audit_refusals,
@@ -195,12 +198,13 @@ def build_server(
     ports: Ports,
     *,
     cursor_secret: bytes,
+    audit_key: AuditKey,
     resolve_principal: Callable[[], Principal | None],
     specs: tuple[ToolSpec, ...] | None = None,
     **sdk_kwargs: Any,
 ) -> CompanyMCPServer:
     specs = specs if specs is not None else all_tools()
-    pipeline, _ = build_pipeline(settings, ports, CursorCodec(cursor_secret))
+    pipeline, _ = build_pipeline(settings, ports, CursorCodec(cursor_secret), audit_key)
     return CompanyMCPServer(
         specs,
         pipeline,

@@ -1,15 +1,19 @@
 """The AuditSink on AWS: one JSON event per audit record in a dedicated CloudWatch Logs group.
 
 Each process writes its own stream, ``<prefix>/<pid>/<uuid>`` (the prefix defaults to the host
-name), and chains it like the file sink: every event's message is ``core.audit_chain``'s line,
-carrying the SHA-256 of the stream's previous message (the first carries the genesis hash), so
-``verify_chain`` over a stream's messages finds a deleted, inserted or edited event. The previous
-hash lives in memory; appends are serialized so that chain order is put order.
+name), and chains it like the file sink: every event's message is ``core.audit_chain``'s line, with
+``seq`` (1, 2, ... within the stream), ``prev_hmac`` (the stream's previous ``chain_hmac``; the first
+carries the genesis value) and ``chain_hmac`` (HMAC-SHA256 with the deployment's audit key), so
+``verify_chain`` over a stream's messages finds an edited, forged, inserted, reordered or deleted
+event, and nobody without the key can recompute the chain. CloudWatch Logs has no API that deletes
+or edits single events: shortening a stream means deleting it whole (README: the checkpoint the
+clouds keep for that). The chain's tail lives in memory; appends are serialized so that chain order
+is put order.
 
 ``append`` returns only after ``PutLogEvents`` accepted the event (written durably before the
 write it announces). Any failure is ``AuditUnavailable``, and the write is refused. After a failure
 it is unknown whether the event landed (a timeout may follow a success), so the next append starts
-a fresh stream rather than guess which hash to chain to: each stream's chain stays verifiable.
+a fresh stream rather than guess which HMAC to chain to: each stream's chain stays verifiable.
 
 botocore is synchronous; its calls run in a worker thread. Vendor errors are translated once, in
 ``map_aws_errors``.
@@ -17,6 +21,8 @@ botocore is synchronous; its calls run in a worker thread. Vendor errors are tra
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import re
 import socket
@@ -29,8 +35,9 @@ from typing import Any, TypeVar
 import anyio
 from botocore.exceptions import BotoCoreError, ClientError
 
-from adapters.aws.config import AwsSettings
-from core.audit_chain import GENESIS, chained_line, line_digest
+from adapters.aws.config import AwsSettings, SecretUnavailable, read_secret
+from core.audit_chain import GENESIS, MIN_KEY_BYTES, AuditKey, ChainTail
+from core.errors import ConfigError
 from core.ports import AuditRecord, AuditUnavailable
 
 T = TypeVar("T")
@@ -44,6 +51,25 @@ def default_stream_name(prefix: str | None = None) -> str:
     host = prefix or socket.gethostname() or "host"
     name = f"{host}/{os.getpid()}/{uuid.uuid4().hex}"
     return _STREAM_UNSAFE.sub("_", name)[-_MAX_STREAM_CHARS:]
+
+
+def aws_audit_key(
+    aws: AwsSettings, cursor_secret: bytes, *, read: Callable[[str], str | bytes] | None = None
+) -> AuditKey:
+    """The deployment's audit key: the Secrets Manager secret ``COMPANY_MCP_AWS_AUDIT_KEY_SECRET_ARN``; without
+    one, a key derived from the cursor key, which is itself a per-deployment secret from Secrets Manager
+    shared by every instance (a dedicated secret keeps the two apart; the stack should provision it)."""
+    if not aws.audit_key_secret_arn:
+        return AuditKey(hmac.new(cursor_secret, b"company-mcp audit key from the cursor key", hashlib.sha256).digest())
+    reader = read or (lambda arn: read_secret(arn, region=aws.region, endpoint_url=aws.secrets_endpoint_url))
+    try:
+        secret = reader(aws.audit_key_secret_arn)
+    except SecretUnavailable as exc:
+        raise ConfigError(str(exc)) from exc
+    key = secret.encode() if isinstance(secret, str) else secret
+    if len(key) < MIN_KEY_BYTES:
+        raise ConfigError(f"the audit key must be at least {MIN_KEY_BYTES} bytes")
+    return AuditKey(key)
 
 
 def error_code(exc: ClientError) -> str:
@@ -73,8 +99,9 @@ def create_logs_client(settings: AwsSettings) -> Any:
 
 
 class CloudWatchLogsAudit:
-    """Hash-chained audit events in ``settings.audit_log_group``. The constructor does no I/O.
+    """Keyed-chain audit events in ``settings.audit_log_group``. The constructor does no I/O.
 
+    ``key`` is the deployment's audit key (from its secret store, never from the log's account alone).
     ``client`` is a botocore ``logs`` client; without one it is made on first use from the settings.
     ``stream_name`` makes the first stream's name (tests); later streams use ``default_stream_name``.
     """
@@ -83,17 +110,19 @@ class CloudWatchLogsAudit:
         self,
         settings: AwsSettings,
         *,
+        key: AuditKey,
         client: Any = None,
         stream_name: str | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._settings = settings
+        self._key = key
         self._group = settings.audit_log_group
         self._client = client
         self._clock = clock
         self._stream = stream_name or default_stream_name(settings.audit_stream_prefix)
         self._stream_ready = False
-        self._prev = GENESIS
+        self._tail = ChainTail(0, GENESIS)
         self._lock: anyio.Lock | None = None
         self.streams: list[str] = []  # every stream this process wrote to, oldest first
 
@@ -109,13 +138,13 @@ class CloudWatchLogsAudit:
         if self._lock is None:
             self._lock = anyio.Lock()
         async with self._lock:
-            line = chained_line(record.as_dict(), self._prev)
+            line, tail = self._tail.append(record.as_dict(), self._key)
             try:
                 await anyio.to_thread.run_sync(self._put_sync, line)
             except AuditUnavailable:
                 self._rotate()
                 raise
-            self._prev = line_digest(line)
+            self._tail = tail
 
     async def ping(self) -> None:
         await anyio.to_thread.run_sync(self._ping_sync)
@@ -164,7 +193,7 @@ class CloudWatchLogsAudit:
     def _rotate(self) -> None:
         self._stream = default_stream_name(self._settings.audit_stream_prefix)
         self._stream_ready = False
-        self._prev = GENESIS
+        self._tail = ChainTail(0, GENESIS)
 
     def _ping_sync(self) -> None:
         with map_aws_errors("DescribeLogStreams"):

@@ -32,12 +32,15 @@ class AwsSettings(BaseSettings):
     appconfig_profile: str = "flags"
     flags_poll_interval_s: float = Field(default=30.0, ge=0, le=3600)
     flags_timeout_s: float = Field(default=1.0, gt=0, le=30)
-    # Audit: one dedicated log group; each process writes its own hash-chained stream.
+    # Audit: one dedicated log group; each process writes its own keyed-chain stream.
     audit_log_group: str = "/company-mcp/audit"
     audit_stream_prefix: str | None = None  # default: the host name
     logs_endpoint_url: str | None = None  # tests and VPC endpoints; default: the regional endpoint
     # Secrets Manager ARN of the cursor HMAC key (used when COMPANY_MCP_CURSOR_SECRET is unset).
     cursor_secret_arn: str | None = None
+    # Secrets Manager ARN of the audit key (HMAC of the audit chain and argument digests); unset: derived
+    # from the cursor key.
+    audit_key_secret_arn: str | None = None
     secrets_endpoint_url: str | None = None
 
 

@@ -8,6 +8,8 @@
 - Rate limits: ``LimitsRateLimiter`` on ElastiCache (``COMPANY_MCP_REDIS_URL``, ``rediss://`` for TLS).
 - Cursor key: ``COMPANY_MCP_CURSOR_SECRET`` or, better, a Secrets Manager secret by ARN, so every
   Lambda container signs and accepts the same cursors and the key is never in plain configuration.
+- Audit key: a Secrets Manager secret by ARN (``COMPANY_MCP_AWS_AUDIT_KEY_SECRET_ARN``), else derived
+  from the cursor key.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from adapters.aws.audit import CloudWatchLogsAudit
+from adapters.aws.audit import CloudWatchLogsAudit, aws_audit_key
 from adapters.aws.config import AwsSettings, SecretUnavailable, read_secret
 from adapters.aws.flags import AppConfigFlags
 from adapters.aws.metrics import CloudWatchEmfMetrics
@@ -73,7 +75,9 @@ def build_aws_runtime(
     url = check_graphql_url(settings.graphql_url, signed=True)
     backend = GraphQLBackend(url, signer=SigV4Signer(aws.region), call_timeout_s=backend_deadline_s(settings))
     flags = AppConfigFlags(aws)
-    audit = CloudWatchLogsAudit(aws)
+    cursor_secret = aws_cursor_secret(settings, aws, read=read_secret_value)
+    audit_key = aws_audit_key(aws, cursor_secret, read=read_secret_value)
+    audit = CloudWatchLogsAudit(aws, key=audit_key)
     metrics = CloudWatchEmfMetrics()
     limiter = LimitsRateLimiter(settings.redis_url)
     ports = Ports(backend=backend, flags=flags, audit=audit, metrics=metrics, rate_limiter=limiter)
@@ -84,7 +88,8 @@ def build_aws_runtime(
 
     return Runtime(
         ports=ports,
-        cursor_secret=aws_cursor_secret(settings, aws, read=read_secret_value),
+        cursor_secret=cursor_secret,
+        audit_key=audit_key,
         readiness={"api": backend.ping, "flags": flags.get_flags, "audit": audit.ping, "rate_limits": limiter.ping},
         local_principal=local_principal(os.environ.get("USER") or "aws"),
         close=close,

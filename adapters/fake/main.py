@@ -1,7 +1,7 @@
 """The fake adapter's builder: Settings -> local adapters -> Runtime (called by ``adapters.bootstrap``).
 
 Everything lives in ``COMPANY_MCP_DATA_DIR``: the SQLite store, ``flags.json``,
-``audit.jsonl`` and the cursor key. No cloud SDK is imported on this path.
+``audit.jsonl`` with its checkpoint and key, and the cursor key. No cloud SDK is imported on this path.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from adapters.fake.audit import JsonlAuditSink
+from adapters.fake.audit import JsonlAuditSink, provision_audit_key
 from adapters.fake.flags import JsonFileFlags
 from adapters.fake.metrics import PrometheusMetrics
 from adapters.ratelimit import LimitsRateLimiter
@@ -77,13 +77,15 @@ def local_runtime(settings: Settings, backend: Backend, *, backend_probe: str) -
     data = DataDir(settings.data_dir)
     data.ensure()
     flags = JsonFileFlags(data.flags)
-    audit = JsonlAuditSink(data.audit)
+    audit_key = provision_audit_key(data.audit)  # <data_dir>/audit.key, beside audit.jsonl and audit.checkpoint
+    audit = JsonlAuditSink(data.audit, audit_key)
     metrics = PrometheusMetrics()
     limiter = LimitsRateLimiter(settings.redis_url)
     ports = Ports(backend=backend, flags=flags, audit=audit, metrics=metrics, rate_limiter=limiter)
     return Runtime(
         ports=ports,
         cursor_secret=cursor_secret(settings, data),
+        audit_key=audit_key,
         readiness={
             backend_probe: backend.ping,
             "flags": flags.get_flags,

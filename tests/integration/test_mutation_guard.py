@@ -56,12 +56,14 @@ async def test_allowed_write_has_attempt_then_outcome_with_one_request_id(data_d
         "request_id",
         "principal",
         "tool",
-        "args_sha256",
+        "args_hmac",
         "decision",
         "reason",
         "phase",
         "outcome",
-        "prev_sha256",
+        "seq",
+        "prev_hmac",
+        "chain_hmac",
     }
 
 
@@ -117,7 +119,7 @@ async def test_audit_verify_finds_a_tampered_line(data_dir: Path) -> None:
     lines[2] = lines[2].replace('"create_collection"', '"add_to_collection"')
     path.write_text("\n".join(lines) + "\n")
     broken = await anyio.run_process(verify, check=False)
-    assert broken.returncode == 1 and b"line 4" in broken.stdout
+    assert broken.returncode == 1 and b"line 3" in broken.stdout  # the keyed chain names the edited record itself
     del lines[2]  # deleting a record is found too
     path.write_text("\n".join(lines) + "\n")
     assert (await anyio.run_process(verify, check=False)).returncode == 1

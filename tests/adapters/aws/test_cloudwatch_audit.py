@@ -1,4 +1,4 @@
-"""CloudWatchLogsAudit against moto's server: events land in the group, in order, hash-chained."""
+"""CloudWatchLogsAudit against moto's server: events land in the group, in order, in a keyed chain."""
 
 from __future__ import annotations
 
@@ -9,15 +9,17 @@ from typing import Any
 
 import pytest
 
-from adapters.aws.audit import CloudWatchLogsAudit, read_stream_messages
-from adapters.aws.config import AwsSettings
-from core.audit_chain import GENESIS, line_digest, verify_chain
+from adapters.aws.audit import CloudWatchLogsAudit, aws_audit_key, read_stream_messages
+from adapters.aws.config import AwsSettings, read_secret
+from core.audit_chain import GENESIS, AuditKey, verify_chain
+from core.errors import ConfigError
 from core.ports import AuditRecord, AuditSink, AuditUnavailable
 from tests.adapters.aws.aws_support import REGION, aws_client, free_port, moto_server
 
 pytestmark = pytest.mark.anyio
 
 GROUP = "/company-mcp/audit"
+KEY = AuditKey(b"k" * 32)
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +50,7 @@ def record(n: int, **overrides: Any) -> AuditRecord:
         "request_id": f"req-{n}",
         "principal": "https://issuer|alice",
         "tool": "create_collection",
-        "args_sha256": f"{n:064x}",
+        "args_hmac": f"{n:064x}",
         "decision": "allowed",
         "reason": "flag:mutations",
         "phase": "attempt",
@@ -58,7 +60,7 @@ def record(n: int, **overrides: Any) -> AuditRecord:
 
 
 async def test_events_reach_the_group_in_order_and_chained(logs: Any) -> None:
-    audit = CloudWatchLogsAudit(settings(), client=logs)
+    audit = CloudWatchLogsAudit(settings(), key=KEY, client=logs)
     _: AuditSink = audit
     assert audit.stream.startswith("test-host/")
     records = [
@@ -73,20 +75,24 @@ async def test_events_reach_the_group_in_order_and_chained(logs: Any) -> None:
     messages = read_stream_messages(logs, GROUP, audit.stream)
     assert len(messages) == 3
     events = [json.loads(m) for m in messages]
+    chain_fields = {"seq", "prev_hmac", "chain_hmac"}
     for item, event in zip(records, events, strict=True):
-        assert {k: v for k, v in event.items() if k != "prev_sha256"} == item.as_dict()
-    assert events[0]["prev_sha256"] == GENESIS
-    assert events[1]["prev_sha256"] == line_digest(messages[0])
-    report = verify_chain(messages)
+        assert {k: v for k, v in event.items() if k not in chain_fields} == item.as_dict()
+    assert [event["seq"] for event in events] == [1, 2, 3]
+    assert events[0]["prev_hmac"] == GENESIS
+    assert events[1]["prev_hmac"] == events[0]["chain_hmac"]
+    report = verify_chain(messages, KEY)
     assert (report.ok, report.records) == (True, 3)
 
     edited = [messages[0], messages[1].replace('"ok"', '"error"'), messages[2]]
-    assert verify_chain(edited).first_bad_line == 3
-    assert verify_chain([messages[0], messages[2]]).ok is False  # a deleted event is found
+    assert verify_chain(edited, KEY).first_bad_line == 2  # the edited event itself
+    assert verify_chain([messages[0], messages[2]], KEY).ok is False  # a deleted event is found
+    assert verify_chain([messages[1], messages[0], messages[2]], KEY).first_bad_line == 1  # so is a reordering
+    assert verify_chain(messages, AuditKey(b"x" * 32)).first_bad_line == 1  # only the deployment's key verifies
 
 
 async def test_the_stream_is_created_when_missing(logs: Any) -> None:
-    audit = CloudWatchLogsAudit(settings(), client=logs, stream_name="test-host/recreated")
+    audit = CloudWatchLogsAudit(settings(), key=KEY, client=logs, stream_name="test-host/recreated")
     await audit.append(record(1))
     logs.delete_log_stream(logGroupName=GROUP, logStreamName="test-host/recreated")
     await audit.append(record(2))  # the stream is made again; the chain goes on in memory
@@ -95,7 +101,7 @@ async def test_the_stream_is_created_when_missing(logs: Any) -> None:
 
 
 async def test_a_missing_group_is_audit_unavailable(logs: Any) -> None:
-    audit = CloudWatchLogsAudit(AwsSettings(region=REGION, audit_log_group="/no/such/group"), client=logs)
+    audit = CloudWatchLogsAudit(AwsSettings(region=REGION, audit_log_group="/no/such/group"), key=KEY, client=logs)
     with pytest.raises(AuditUnavailable, match="ResourceNotFoundException"):
         await audit.append(record(1))
     with pytest.raises(AuditUnavailable):
@@ -105,7 +111,7 @@ async def test_a_missing_group_is_audit_unavailable(logs: Any) -> None:
 async def test_a_down_endpoint_is_audit_unavailable_and_the_next_stream_starts_a_fresh_chain(
     logs: Any, moto_url: str
 ) -> None:
-    audit = CloudWatchLogsAudit(settings(), client=logs_client(f"http://127.0.0.1:{free_port()}", retries=1))
+    audit = CloudWatchLogsAudit(settings(), key=KEY, client=logs_client(f"http://127.0.0.1:{free_port()}", retries=1))
     first_stream = audit.stream
     with pytest.raises(AuditUnavailable, match="CloudWatch Logs"):
         await audit.append(record(1))
@@ -119,7 +125,8 @@ async def test_a_down_endpoint_is_audit_unavailable_and_the_next_stream_starts_a
     await audit.append(record(2))
     await audit.append(record(3))
     messages = read_stream_messages(logs, GROUP, audit.stream)
-    assert verify_chain(messages).ok and len(messages) == 2
+    assert verify_chain(messages, KEY).ok and len(messages) == 2
+    assert json.loads(messages[0])["seq"] == 1  # the fresh stream counts from 1 again
 
 
 async def test_the_sink_config_builds_its_own_client_from_settings(moto_url: str, monkeypatch: Any) -> None:
@@ -129,6 +136,25 @@ async def test_the_sink_config_builds_its_own_client_from_settings(moto_url: str
     with contextlib.suppress(logs.exceptions.ResourceAlreadyExistsException):
         logs.create_log_group(logGroupName="/company-mcp/own-client")
     aws = AwsSettings(region=REGION, audit_log_group="/company-mcp/own-client", logs_endpoint_url=moto_url)
-    audit = CloudWatchLogsAudit(aws)
+    audit = CloudWatchLogsAudit(aws, key=KEY)
     await audit.append(record(1))
     assert len(read_stream_messages(logs, "/company-mcp/own-client", audit.stream)) == 1
+
+
+def test_the_audit_key_comes_from_its_own_secret_or_from_the_cursor_key(moto_url: str) -> None:
+    secrets = aws_client("secretsmanager", moto_url)
+    arn = secrets.create_secret(Name="company-mcp/audit-key-test", SecretString="a" * 40)["ARN"]
+    aws = AwsSettings(region=REGION, audit_key_secret_arn=arn, secrets_endpoint_url=moto_url)
+
+    def read(secret_arn: str) -> str | bytes:
+        return read_secret(secret_arn, region=REGION, client=secrets)
+
+    own = aws_audit_key(aws, b"c" * 32, read=read)
+    assert own.args_hmac({"x": 1}) == AuditKey(b"a" * 40).args_hmac({"x": 1})
+    derived = aws_audit_key(AwsSettings(region=REGION), b"c" * 32)
+    assert derived.args_hmac({"x": 1}) not in {own.args_hmac({"x": 1}), AuditKey(b"c" * 32).args_hmac({"x": 1})}
+    short = secrets.create_secret(Name="company-mcp/audit-short", SecretString="tiny")["ARN"]
+    with pytest.raises(ConfigError, match="at least 32 bytes"):
+        aws_audit_key(aws.model_copy(update={"audit_key_secret_arn": short}), b"c" * 32, read=read)
+    with pytest.raises(ConfigError, match="cannot read the secret"):
+        aws_audit_key(aws.model_copy(update={"audit_key_secret_arn": arn + "-missing"}), b"c" * 32, read=read)
