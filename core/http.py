@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-import anyio
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -18,10 +17,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from core.config import Settings
 from core.hosts import allowed_hosts_for
+from core.readiness import Readiness
 from core.runtime import Probe
 from core.server import CompanyMCPServer
-
-READINESS_TIMEOUT_S = 2.0
 
 
 def allowed_hosts(settings: Settings) -> list[str]:
@@ -39,16 +37,11 @@ def build_http_app(
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    ready_check = Readiness(readiness)
+
     @server.custom_route("/readyz", methods=["GET"])
     async def readyz(_: Request) -> Response:
-        checks: dict[str, str] = {}
-        for name, probe in readiness.items():
-            try:
-                with anyio.fail_after(READINESS_TIMEOUT_S):
-                    await probe()
-                checks[name] = "ok"
-            except Exception as exc:  # readiness reports every failure, whatever its type
-                checks[name] = f"failed: {type(exc).__name__}"
+        checks = await ready_check.checks()
         ready = all(v == "ok" for v in checks.values())
         return JSONResponse(
             {"status": "ready" if ready else "not_ready", "checks": checks}, status_code=200 if ready else 503

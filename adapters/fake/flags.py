@@ -15,7 +15,7 @@ class JsonFileFlags:
 
     def __init__(self, path: Path) -> None:
         self._path = path
-        self._stamp: tuple[int, int, int] | None = None
+        self._stamp: tuple[int, int, int, int] | None = None
         self._flags: dict[str, bool] = {}
 
     async def get_flags(self) -> Mapping[str, bool]:
@@ -27,7 +27,8 @@ class JsonFileFlags:
             return {}
         except OSError as exc:
             raise FlagsUnavailable(f"cannot stat {self._path.name}") from exc
-        stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        # ctime too: an in-place edit of the same size with its mtime put back still moves the ctime.
+        stamp = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
         if stamp != self._stamp:
             self._flags = self._load()
             self._stamp = stamp

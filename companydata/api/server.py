@@ -30,7 +30,6 @@ from contextlib import asynccontextmanager
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-import anyio
 from ariadne.asgi import GraphQL
 from ariadne.asgi.handlers import GraphQLHTTPHandler
 from ariadne.exceptions import HttpBadRequestError
@@ -46,11 +45,10 @@ from companydata.api.identity import PRINCIPAL_HEADER, ServiceAuth
 from companydata.api.limits import QueryLimits, parse_query
 from companydata.api.schema import RequestContext, build_schema
 from companydata.api.stores import open_store
+from core.readiness import Readiness
 
 if TYPE_CHECKING:
     from core.ports import Backend
-
-READINESS_TIMEOUT_S = 2.0
 
 
 class CompanyHTTPHandler(GraphQLHTTPHandler):
@@ -140,12 +138,12 @@ def create_api_app(
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    store_readiness = Readiness({"store": backend.ping})  # cached briefly, as the MCP server's
+
     async def readyz(_: Request) -> Response:
-        try:
-            with anyio.fail_after(READINESS_TIMEOUT_S):
-                await backend.ping()
-        except Exception as exc:  # readiness reports every failure, by type only
-            return JSONResponse({"status": "not_ready", "store": f"failed: {type(exc).__name__}"}, status_code=503)
+        store = (await store_readiness.checks())["store"]
+        if store != "ok":
+            return JSONResponse({"status": "not_ready", "store": store}, status_code=503)
         return JSONResponse({"status": "ready", "store": "ok"})
 
     @asynccontextmanager

@@ -16,6 +16,7 @@ from mcp import Client
 from adapters.bootstrap import build_runtime
 from core.config import Settings
 from core.model import CompanyFilters, CompanySummary, Page, PageRequest
+from core.readiness import READINESS_CACHE_S
 from tests.support import ThreadedServer
 from tests.tooling import error, ok
 
@@ -115,7 +116,10 @@ def test_health_readiness_and_metrics(slow_server: tuple[ThreadedServer, SlowSea
     metrics = httpx.get(server.url + "/metrics").text
     assert 'company_mcp_tool_calls_total{outcome="ok",tool="get_company"} 1.0' in metrics
     (data_dir / "flags.json").write_text("{broken")
-    not_ready = httpx.get(server.url + "/readyz")
+    # Readiness is cached for about a second (it reads the store): the failure shows once the report expires.
+    deadline = time.monotonic() + 3 * READINESS_CACHE_S + 2
+    while (not_ready := httpx.get(server.url + "/readyz")).status_code == 200 and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert not_ready.status_code == 503 and not_ready.json()["checks"]["flags"].startswith("failed")
 
 
