@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import socket
 import sys
 import threading
@@ -65,11 +66,13 @@ def _announce_when_healthy(settings: Settings, timeout_s: float = 120.0) -> None
 
 
 def _loop() -> str:
-    try:
-        import uvloop  # noqa: F401
-    except ImportError:  # pragma: no cover - uvloop is a dependency on every supported platform
-        return "asyncio"
-    return "uvloop"
+    """uvloop with the ``serve`` extra, else asyncio (the core install serves too, a little slower)."""
+    return "uvloop" if importlib.util.find_spec("uvloop") is not None else "asyncio"
+
+
+def _http() -> str:
+    """The httptools parser with the ``serve`` extra, else uvicorn's pure-Python h11."""
+    return "httptools" if importlib.util.find_spec("httptools") is not None else "h11"
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -108,7 +111,7 @@ def _serve_http(settings: Settings, args: argparse.Namespace) -> int:
         "cli.app:create_http_app",
         factory=True,
         loop=_loop(),
-        http="httptools",
+        http=_http(),
         lifespan="on",
         log_config=None,
         access_log=False,
