@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import socket
 import sys
 import threading
@@ -67,12 +66,20 @@ def _announce_when_healthy(settings: Settings, timeout_s: float = 120.0) -> None
 
 def _loop() -> str:
     """uvloop with the ``serve`` extra, else asyncio (the core install serves too, a little slower)."""
-    return "uvloop" if importlib.util.find_spec("uvloop") is not None else "asyncio"
+    try:
+        import uvloop  # noqa: F401
+    except ImportError:
+        return "asyncio"
+    return "uvloop"
 
 
 def _http() -> str:
     """The httptools parser with the ``serve`` extra, else uvicorn's pure-Python h11."""
-    return "httptools" if importlib.util.find_spec("httptools") is not None else "h11"
+    try:
+        import httptools  # noqa: F401
+    except ImportError:
+        return "h11"
+    return "httptools"
 
 
 def serve(args: argparse.Namespace) -> int:
