@@ -10,12 +10,16 @@ package directory is read-only (every cold start compiles what it imports). KIND
   adapter over the SQLite store in ``COMPANY_MCP_DATA_DIR`` (no token: ``COMPANY_MCP_AUTH=none``);
 - ``resolver``: the AppSync resolver's handler, one direct-resolver event (``get_company``) over the
   PostgreSQL store of ``COMPANY_API_DATABASE_URL`` / ``COMPANY_API_DB_SCHEMA``;
+- ``aws_adapter``: imports only, no invocation: the MCP handler and the AWS composition root (botocore,
+  the AppConfig, CloudWatch and SigV4 adapters), the part of a real Lambda init the fake adapter skips;
 - ``bare``: a bare SDK server (``MCPServer`` with one ``get_company`` tool over the same SQLite store,
   the SDK's stateless JSON streamable HTTP app under Mangum), from the MCP function's package.
 
 Prints one JSON line: ``import_s`` (handler module imported), ``first_result_s`` (the first successful
-result, from the start of this script), the top-level modules loaded, and ``outside``: any module loaded
-from neither the standard library nor PACKAGE_DIR (the package must import nothing it does not ship).
+result, from the start of this script), the same two as this process's CPU time since it started
+(``*_cpu_s``: on a shared machine, wall time also counts waiting for a core), the top-level modules
+loaded, and ``outside``: any module loaded from neither the standard library nor PACKAGE_DIR (the
+package must import nothing it does not ship).
 Only the standard library is used here, so nothing of the repository leaks in.
 """
 
@@ -84,15 +88,19 @@ def mcp_result(response: dict[str, Any]) -> bool:
     return result.get("isError") is False and result["structuredContent"]["id"] == COMPANY_ID
 
 
-def run_mcp() -> tuple[float, bool]:
+def imported_at() -> tuple[float, float]:
+    return time.perf_counter() - STARTED, time.process_time()
+
+
+def run_mcp() -> tuple[tuple[float, float], bool]:
     module = importlib.import_module("adapters.aws.lambda_handler")
-    imported = time.perf_counter() - STARTED
+    imported = imported_at()
     return imported, mcp_result(module.handler(tool_call_event(), Context()))
 
 
-def run_resolver() -> tuple[float, bool]:
+def run_resolver() -> tuple[tuple[float, float], bool]:
     module = importlib.import_module("adapters.aws.resolver_handler")
-    imported = time.perf_counter() - STARTED
+    imported = imported_at()
     event = {
         "info": {"fieldName": "get_company", "parentTypeName": "Query"},
         "arguments": {"company_id": COMPANY_ID},
@@ -105,7 +113,13 @@ def run_resolver() -> tuple[float, bool]:
     return imported, answer.get("id") == COMPANY_ID
 
 
-def run_bare() -> tuple[float, bool]:
+def run_aws_adapter() -> tuple[tuple[float, float], bool]:
+    importlib.import_module("adapters.aws.lambda_handler")
+    importlib.import_module("adapters.aws.main")
+    return imported_at(), True
+
+
+def run_bare() -> tuple[tuple[float, float], bool]:
     import os
 
     from mangum import Mangum
@@ -114,7 +128,7 @@ def run_bare() -> tuple[float, bool]:
 
     from companydata.sqlite_store import SqliteStore
 
-    imported = time.perf_counter() - STARTED
+    imported = imported_at()
     store = SqliteStore(Path(os.environ["COMPANY_MCP_DATA_DIR"]) / "companies.sqlite")
     server = MCPServer("bare")
 
@@ -144,14 +158,16 @@ def outside_modules(package: Path) -> list[str]:
 def main() -> None:
     package, kind = Path(sys.argv[1]).resolve(), sys.argv[2]
     sys.path.insert(0, str(package))
-    runner = {"mcp": run_mcp, "resolver": run_resolver, "bare": run_bare}[kind]
-    imported, ok = runner()
-    first = time.perf_counter() - STARTED
+    runner = {"mcp": run_mcp, "resolver": run_resolver, "aws_adapter": run_aws_adapter, "bare": run_bare}[kind]
+    (imported, imported_cpu), ok = runner()
+    first, first_cpu = time.perf_counter() - STARTED, time.process_time()
     report = {
         "kind": kind,
         "ok": ok,
         "import_s": round(imported, 4),
         "first_result_s": round(first, 4),
+        "import_cpu_s": round(imported_cpu, 4),
+        "first_result_cpu_s": round(first_cpu, 4),
         "modules": sorted({name.split(".")[0] for name in sys.modules}),
         "outside": outside_modules(package),
     }
