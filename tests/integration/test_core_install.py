@@ -90,3 +90,17 @@ def test_serve_token_and_call_work_with_the_core_set_only(core_only: list[str], 
     finally:
         server.stop()
     assert "Traceback" not in server.stderr_path.read_text()
+
+
+def test_a_command_that_needs_an_extra_names_it(core_only: list[str], tmp_path: Path) -> None:
+    api = company_mcp("api", "--port", "0", data_dir=tmp_path)
+    assert api.returncode == 2
+    assert "api needs the 'api' extra" in api.stderr and "pip install 'company-mcp[api]'" in api.stderr
+    migrate = subprocess.run(
+        [sys.executable, "-m", "cli.main", "migrate", "--store", "postgresql://127.0.0.1/test"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert migrate.returncode == 2 and "pip install 'company-mcp[postgres]'" in migrate.stderr
