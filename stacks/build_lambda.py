@@ -36,7 +36,7 @@ from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from stacks.packages import REPO_ROOT, PackageSpec, Platform, for_cloud, requirements, source_files
+from stacks.packages import PACKAGES, REPO_ROOT, PackageSpec, Platform, for_cloud, requirements, source_files
 
 FIXED_TIME: Final = (1980, 1, 1, 0, 0, 0)
 SKIP_DIRS: Final = frozenset({"__pycache__", "bin"})  # console scripts carry the build machine's interpreter path
@@ -250,8 +250,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "dist", help="output directory (default: dist/)")
     parser.add_argument("--python-version", help="the Lambda runtime's Python (default: the platform's, 3.12)")
     parser.add_argument("--dry-run", action="store_true", help="print each package's requirements and files")
+    clouds = sorted({spec.platform.cloud for spec in PACKAGES})
+    parser.add_argument("--cloud", choices=clouds, default="aws", help="whose packages to build (default: aws)")
     args = parser.parse_args(argv)
-    specs = for_cloud("aws")
+    specs = for_cloud(args.cloud)
     if args.dry_run:
         for spec in specs:
             print(f"{spec.key} -> {args.out / spec.archive} ({spec.handler})")
