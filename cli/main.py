@@ -14,6 +14,20 @@ from core.errors import ConfigError
 
 EXIT_OK, EXIT_TOOL_ERROR, EXIT_USAGE = 0, 1, 2
 
+# Top-level imports of the optional groups of pyproject.toml: a command that needs one says which to install.
+EXTRA_OF_MODULE: dict[str, str] = {
+    "matplotlib": "plots",
+    "psycopg": "postgres",
+    "psycopg_pool": "postgres",
+    "redis": "redis",
+    "ariadne": "api",
+    "graphql": "api",
+    "botocore": "aws",
+    "mangum": "aws",
+    "azure": "azure",
+    "google": "gcp",
+}
+
 
 class _Parser(argparse.ArgumentParser):
     """Usage errors are one line and exit 2, never a traceback."""
@@ -200,6 +214,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         problem = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in problem["loc"])
         print(f"company-mcp: error: bad setting {where}: {problem['msg']}", file=sys.stderr)
+        return EXIT_USAGE
+    except ModuleNotFoundError as exc:
+        extra = EXTRA_OF_MODULE.get((exc.name or "").split(".", 1)[0])
+        if extra is None:
+            raise
+        print(
+            f"company-mcp: error: {args.command} needs the {extra!r} extra ({exc.name} is not installed): "
+            f"pip install 'company-mcp[{extra}]'",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

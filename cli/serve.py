@@ -65,11 +65,21 @@ def _announce_when_healthy(settings: Settings, timeout_s: float = 120.0) -> None
 
 
 def _loop() -> str:
+    """uvloop with the ``serve`` extra, else asyncio (the core install serves too, a little slower)."""
     try:
         import uvloop  # noqa: F401
-    except ImportError:  # pragma: no cover - uvloop is a dependency on every supported platform
+    except ImportError:
         return "asyncio"
     return "uvloop"
+
+
+def _http() -> str:
+    """The httptools parser with the ``serve`` extra, else uvicorn's pure-Python h11."""
+    try:
+        import httptools  # noqa: F401
+    except ImportError:
+        return "h11"
+    return "httptools"
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -104,7 +114,7 @@ def _serve_http(settings: Settings, args: argparse.Namespace) -> int:
         "adapters.bootstrap:create_http_app",
         factory=True,
         loop=_loop(),
-        http="httptools",
+        http=_http(),
         lifespan="on",
         log_config=None,
         access_log=False,

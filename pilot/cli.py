@@ -130,10 +130,11 @@ def pilot_main(args: argparse.Namespace) -> int:
 def write_reports(report: dict[str, Any], out: Path) -> None:
     (out / "report.json").write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
     (out / "report.md").write_text(render_markdown(report), encoding="utf-8")
+    from pilot.plots import PlotsUnavailable, all_plots
+
     try:
-        from pilot.plots import all_plots
-    except ImportError:  # matplotlib is optional at run time: the report says the plots are missing
-        plots: dict[str, bytes] = {}
-    else:
         plots = all_plots(report)
+    except PlotsUnavailable as exc:  # matplotlib is the plots extra: the reports say how to get the plots
+        print(f"company-mcp pilot: note: report.html has {exc}", file=sys.stderr)
+        plots = {}
     (out / "report.html").write_text(render_html(report, plots), encoding="utf-8")

@@ -3,14 +3,21 @@
 ``matplotlib.figure.Figure`` is used directly (no pyplot): no global state, no GUI
 backend, safe in any process. Three plots: latency distributions per tool for both
 targets, parity by tool and by field, and the estimated monthly cost by category.
+
+matplotlib is the ``plots`` extra (``pip install 'company-mcp[plots]'``), imported only when a
+plot is drawn: without it every plot function raises ``PlotsUnavailable``, whose message says how
+to get them, and the pilot writes its reports without the plots.
 """
 
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from matplotlib.figure import Figure
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+PLOTS_HINT = "the pilot draws its plots with matplotlib: pip install 'company-mcp[plots]'"
 
 COLORS = {"baseline": "#4c72b0", "candidate": "#dd8452"}
 CATEGORY_COLORS = {
@@ -24,6 +31,18 @@ CATEGORY_COLORS = {
 MAX_FIELDS = 20
 
 
+class PlotsUnavailable(RuntimeError):
+    """matplotlib is not installed; the message says how to install the plots extra."""
+
+
+def _new_figure(**kwargs: Any) -> Figure:
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as exc:
+        raise PlotsUnavailable(f"no plots: {PLOTS_HINT}") from exc
+    return Figure(**kwargs)
+
+
 def _png(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
@@ -33,7 +52,7 @@ def _png(figure: Figure) -> bytes:
 def latency_plot(report: dict[str, Any]) -> bytes:
     samples = report["latency_samples_ms"]
     tools = sorted(set(samples["baseline"]) | set(samples["candidate"]))
-    figure = Figure(figsize=(10, 1.0 + 0.7 * max(1, len(tools))))
+    figure = _new_figure(figsize=(10, 1.0 + 0.7 * max(1, len(tools))))
     ax = figure.subplots()
     positions, data, colors = [], [], []
     for i, tool in enumerate(tools):
@@ -60,7 +79,7 @@ def latency_plot(report: dict[str, Any]) -> bytes:
 def parity_plot(report: dict[str, Any]) -> bytes:
     tools = report["parity"]["tools"]
     names = sorted(tools)
-    figure = Figure(figsize=(12, 1.5 + 0.45 * max(len(names), 6)))
+    figure = _new_figure(figsize=(12, 1.5 + 0.45 * max(len(names), 6)))
     by_tool, by_field = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.3]})
     values = [tools[n]["parity_pct"] or 0.0 if tools[n]["compared"] else 0.0 for n in names]
     bar_colors = ["#55a868" if v >= 100 else "#c44e52" for v in values]
@@ -92,7 +111,7 @@ def parity_plot(report: dict[str, Any]) -> bytes:
 def cost_plot(report: dict[str, Any]) -> bytes:
     cost = report["cost"]
     sides = ("baseline", "candidate")
-    figure = Figure(figsize=(10, 3.2))
+    figure = _new_figure(figsize=(10, 3.2))
     ax = figure.subplots()
     labels = [f"{side}\n({cost[side]['cloud']})" for side in sides]
     categories = sorted({line["category"] for side in sides for line in cost[side]["lines"]})

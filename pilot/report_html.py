@@ -12,6 +12,7 @@ from html import escape
 from string import Template
 from typing import Any
 
+from pilot.plots import PLOTS_HINT
 from pilot.report_md import number, short
 from pilot.stats import ALL
 
@@ -68,7 +69,7 @@ def _table(header: list[str], rows: list[list[str]], numeric: set[int] | None = 
 def _figure(plots: dict[str, bytes], name: str, alt: str) -> str:
     """A plot as an inline data URI (nothing to fetch), or why there is none."""
     if name not in plots:
-        return '<p class="muted">(plot not drawn: matplotlib is not installed)</p>'
+        return f'<p class="muted">(plot not drawn: {escape(PLOTS_HINT)})</p>'
     data = base64.b64encode(plots[name]).decode("ascii")
     return f'<img class="plot" alt="{escape(alt)}" src="data:image/png;base64,{data}">'
 

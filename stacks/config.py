@@ -17,6 +17,8 @@ from typing import Any, Final, Literal
 
 import pulumi
 
+from stacks.components.aws.appconfig_layers import VERSIONS_PAGE, published_layer
+
 PROJECT: Final = "company-mcp"
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 
@@ -54,7 +56,8 @@ class StackConfig:
     cloud: Cloud
     region: str
     environment: str
-    appconfig_extension_layer_arn: str
+    # The AppConfig agent extension layer; default: the one AWS publishes in the region (appconfig_layers.py).
+    appconfig_extension_layer_arn: str | None = None
     vpc_cidr: str = "10.40.0.0/16"
     # Token issuer: Cognito (created by the stack) unless an external OIDC issuer is configured.
     oidc_issuer: str | None = None
@@ -66,7 +69,8 @@ class StackConfig:
     allowed_client_ids: tuple[str, ...] = ()
     cognito_domain_prefix: str | None = None
     cognito_resource_server: str = "company-mcp"
-    # The MCP server's public URL (its OAuth resource / audience); see README.md (Deploy to AWS), "First deployment".
+    # The MCP server's public URL (its OAuth resource / audience) behind a custom domain; default: the Function
+    # URL, which the function reads from Lambda at start (adapters/aws/function_url.py).
     public_url: str | None = None
     alarm_email: pulumi.Output[str] | str | None = None
     log_retention_days: int = 30
@@ -96,6 +100,11 @@ class StackConfig:
         return self.oidc_issuer is None
 
     @property
+    def appconfig_layer_arn(self) -> str:
+        """The configured layer, else the region's published one (``validate`` made sure there is one)."""
+        return self.appconfig_extension_layer_arn or str(published_layer(self.region))
+
+    @property
     def name_prefix(self) -> str:
         """Prefix of every physical name (functions, log groups, API, cache), e.g. ``company-mcp-dev``."""
         return f"{PROJECT}-{self.environment}"
@@ -122,13 +131,20 @@ def validate(cfg: StackConfig) -> None:
         raise _fail("vpcCidr", f"{cfg.vpc_cidr!r} is not a CIDR block ({exc})") from None
     if network.version != 4 or not 16 <= network.prefixlen <= 24 or not network.is_private:
         raise _fail("vpcCidr", f"{cfg.vpc_cidr!r} must be a private IPv4 block between /16 and /24")
-    if not _LAYER_ARN_RE.match(cfg.appconfig_extension_layer_arn):
+    if cfg.appconfig_extension_layer_arn is None and published_layer(cfg.region) is None:
+        raise _fail(
+            "appconfigExtensionLayerArn",
+            f"no published AppConfig agent layer is known for {cfg.region}: set the x86_64 layer ARN of that region "
+            f"from {VERSIONS_PAGE}",
+        )
+    if cfg.appconfig_extension_layer_arn is not None and not _LAYER_ARN_RE.match(cfg.appconfig_extension_layer_arn):
         raise _fail(
             "appconfigExtensionLayerArn",
             "must be the AWS AppConfig Agent Lambda extension layer ARN of your region (x86_64), "
-            "e.g. arn:aws:lambda:<region>:<account>:layer:AWS-AppConfig-Extension:<version>",
+            f"e.g. arn:aws:lambda:<region>:<account>:layer:AWS-AppConfig-Extension:<version> ({VERSIONS_PAGE}); "
+            "or leave it unset for the region's published layer",
         )
-    if f":lambda:{cfg.region}:" not in cfg.appconfig_extension_layer_arn:
+    if f":lambda:{cfg.region}:" not in cfg.appconfig_layer_arn:
         raise _fail("appconfigExtensionLayerArn", f"the layer must be in the stack's region {cfg.region}")
     for key, url in (
         ("oidcIssuer", cfg.oidc_issuer),
@@ -143,8 +159,6 @@ def validate(cfg: StackConfig) -> None:
         raise _fail("oidcProfile", f"{cfg.oidc_profile!r} is not one of {', '.join(_PROFILES)}")
     if cfg.uses_cognito and cfg.oidc_profile != "cognito":
         raise _fail("oidcProfile", "without oidcIssuer the stack creates a Cognito user pool: the profile is 'cognito'")
-    if not cfg.uses_cognito and cfg.oidc_profile == "generic" and not (cfg.oidc_audience or cfg.public_url):
-        raise _fail("oidcAudience", "the generic profile checks the token audience: set oidcAudience or publicUrl")
     if not cfg.uses_cognito and cfg.oidc_profile == "cognito" and not cfg.allowed_client_ids:
         raise _fail("allowedClientIds", "an external Cognito issuer needs the app client ids allowed to call")
     if cfg.cognito_domain_prefix is not None and (
@@ -199,11 +213,12 @@ def _cloud(config: pulumi.Config) -> Cloud:
 
 Kind = Literal["str", "int", "float", "bool", "list", "secret"]
 
-# Required keys besides these: cloud, appconfigExtensionLayerArn (and the provider's aws:region).
-REQUIRED_KEYS: Final = ("cloud", "appconfigExtensionLayerArn")
+# Required keys: cloud (and the provider's aws:region).
+REQUIRED_KEYS: Final = ("cloud",)
 # Optional key -> (StackConfig field, kind). A key left unset takes the field's default.
 OPTIONAL_KEYS: Final[dict[str, tuple[str, Kind]]] = {
     "environment": ("environment", "str"),
+    "appconfigExtensionLayerArn": ("appconfig_extension_layer_arn", "str"),
     "vpcCidr": ("vpc_cidr", "str"),
     "oidcIssuer": ("oidc_issuer", "str"),
     "oidcProfile": ("oidc_profile", "str"),
@@ -281,6 +296,5 @@ def load_config() -> StackConfig:
     return StackConfig(
         cloud=cloud,
         region=pulumi.Config("aws").require("region"),
-        appconfig_extension_layer_arn=config.require("appconfigExtensionLayerArn"),
         **values,
     )

@@ -42,6 +42,14 @@ class AwsSettings(BaseSettings):
     # from the cursor key.
     audit_key_secret_arn: str | None = None
     secrets_endpoint_url: str | None = None
+    # Without COMPANY_MCP_RESOURCE_URL, take the resource URL from this function's own Function URL, read from
+    # Lambda at start (``function_url.py``); the stack sets this when no custom domain (publicUrl) is configured.
+    resource_from_function_url: bool = False
+    # Lambda sets AWS_LAMBDA_FUNCTION_NAME: the function whose URL is read.
+    function_name: str | None = Field(
+        default=None, validation_alias=AliasChoices("AWS_LAMBDA_FUNCTION_NAME", "function_name")
+    )
+    lambda_endpoint_url: str | None = None  # tests and VPC endpoints; default: the regional endpoint
 
 
 class ResolverSettings(BaseSettings):

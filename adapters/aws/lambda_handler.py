@@ -14,6 +14,10 @@ left running for the life of the container (Mangum gets ``lifespan="off"``). Bet
 the loop is simply not running (Lambda freezes the process), so nothing is lost; the container's
 end needs no shut-down (no buffered state: audit events are written before each write returns and
 metrics are written per call).
+
+Resource URL: ``COMPANY_MCP_RESOURCE_URL`` (a custom domain), else, when the stack says so
+(``COMPANY_MCP_AWS_RESOURCE_FROM_FUNCTION_URL``), the function's own Function URL read from Lambda at
+start (``function_url.py``): the first ``pulumi up`` gives a working endpoint.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from mangum import Mangum
 from mangum.protocols import LifespanCycle
 from mangum.types import ASGI, LambdaContext, LambdaEvent
 
+from adapters.aws.config import AwsSettings
+from adapters.aws.function_url import with_resource_url
 from adapters.bootstrap import build_runtime
 from core.app import create_asgi_app
 from core.config import Settings
@@ -73,6 +79,8 @@ def create_lambda_app(settings: Settings | None = None, runtime: Runtime | None 
 def _from_environment() -> LambdaApp:
     settings = Settings()
     configure_logging(settings.log_format)
+    # Without a custom domain, the resource URL is this function's own Function URL, read from Lambda.
+    settings = with_resource_url(settings, AwsSettings())
     return create_lambda_app(settings)
 
 

@@ -112,7 +112,8 @@ def test_vpc_endpoints_the_functions_need(stack: Deployment) -> None:
         d.inputs["serviceName"]: plain(d.inputs) for d in stack.mocks.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
     }
     expected = {f"com.amazonaws.{REGION}.{e.service}" for e in INTERFACE_ENDPOINTS} | {f"com.amazonaws.{REGION}.s3"}
-    assert set(endpoints) == expected
+    assert set(endpoints) == expected  # lambda included: without publicUrl the MCP function reads its own URL
+    assert f"com.amazonaws.{REGION}.lambda" in endpoints
     for service in (e.service for e in INTERFACE_ENDPOINTS):
         endpoint = endpoints[f"com.amazonaws.{REGION}.{service}"]
         assert endpoint["vpcEndpointType"] == "Interface"
@@ -213,12 +214,18 @@ def test_mcp_role_least_privilege(stack: Deployment) -> None:
     assert statements["ReadTheCursorKey"]["Resource"] == [
         f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:company-mcp-dev/cursor-key-XyZ123"
     ]
+    # Without publicUrl the function reads its own Function URL at start: that one action, on itself only.
+    assert statements["ReadOwnFunctionUrl"]["Action"] == ["lambda:GetFunctionUrlConfig"]
+    assert statements["ReadOwnFunctionUrl"]["Resource"] == [
+        f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:company-mcp-dev-mcp"
+    ]
     assert set(statements) == {
         "CallTheCompanyApi",
         "ReadTheFeatureFlags",
         "OwnLogGroup",
         "AppendToTheAuditLog",
         "ReadTheCursorKey",
+        "ReadOwnFunctionUrl",
         "VpcNetworkInterfaces",
     }
 

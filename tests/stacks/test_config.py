@@ -48,7 +48,6 @@ def test_defaults_are_valid_and_use_cognito() -> None:
         ({"oidc_issuer": "http://issuer.example"}, "oidcIssuer"),
         ({"public_url": "https://mcp.example.com/"}, "publicUrl"),
         ({"oidc_profile": "generic"}, "oidcProfile"),
-        ({"oidc_issuer": "https://issuer.example", "oidc_profile": "generic"}, "oidcAudience"),
         ({"oidc_issuer": "https://issuer.example", "oidc_profile": "cognito"}, "allowedClientIds"),
         ({"oidc_issuer": "https://issuer.example", "oidc_profile": "okta"}, "oidcProfile"),
         ({"cognito_domain_prefix": "my-aws-auth"}, "cognitoDomainPrefix"),
@@ -113,10 +112,32 @@ def test_load_config_reads_every_kind_of_value(config_values: dict[str, str]) ->
 
 def test_required_keys_are_required(config_values: dict[str, str]) -> None:
     fresh_mocks()
-    config_values.update({"aws:region": REGION, "company-mcp:cloud": "aws"})
+    config_values.update({"aws:region": REGION})
     pulumi.runtime.set_all_config(config_values)
-    with pytest.raises(pulumi.ConfigMissingError, match="appconfigExtensionLayerArn"):
+    with pytest.raises(pulumi.ConfigMissingError, match="company-mcp:cloud"):
         load_config()
+
+
+def test_without_a_layer_arn_the_region_s_published_layer_is_used(config_values: dict[str, str]) -> None:
+    fresh_mocks()
+    config_values.update({"aws:region": "eu-west-1", "company-mcp:cloud": "aws"})
+    pulumi.runtime.set_all_config(config_values)
+    cfg = load_config()
+    assert cfg.appconfig_extension_layer_arn is None
+    assert cfg.appconfig_layer_arn == "arn:aws:lambda:eu-west-1:434848589818:layer:AWS-AppConfig-Extension:261"
+    assert StackConfig(**BASE).appconfig_layer_arn == LAYER_ARN  # a configured layer wins
+
+
+def test_a_region_without_a_known_layer_asks_for_the_arn() -> None:
+    with pytest.raises(
+        StackConfigError, match=r"^company-mcp:appconfigExtensionLayerArn: no published .* eu-isoe-west-1"
+    ):
+        StackConfig(**{**BASE, "region": "eu-isoe-west-1", "appconfig_extension_layer_arn": None})
+
+
+def test_a_generic_issuer_needs_no_audience_the_function_url_is_the_default() -> None:
+    cfg = StackConfig(**{**BASE, "oidc_issuer": "https://issuer.example", "oidc_profile": "generic"})
+    assert cfg.oidc_audience is None and cfg.public_url is None
 
 
 def test_the_example_lists_every_key_and_no_other() -> None:

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pulumi
 import pytest
+import yaml
 
+from stacks.components.aws.appconfig_layers import published_layer
 from stacks.config import CloudNotImplemented, StackConfig, StackConfigError, load_config
 from tests.stacks.conftest import Deployment, fresh_mocks, function_env, plain
 from tests.stacks.mocks import LAYER_ARN, REGION
@@ -70,6 +72,11 @@ def test_external_issuer_replaces_cognito(external: Deployment) -> None:
     assert env["COMPANY_MCP_OIDC_AUDIENCE"] == "api://company-mcp"
     assert env["COMPANY_MCP_RESOURCE_URL"] == "https://mcp.example.com/mcp"
     assert "COMPANY_MCP_OIDC_CLIENT_IDS" not in env
+    assert "COMPANY_MCP_AWS_RESOURCE_FROM_FUNCTION_URL" not in env  # the custom domain names the resource
+    service_role = next(d for d in external.mocks.of_type("aws:iam/role:Role") if d.name == "service-role")
+    assert "lambda:GetFunctionUrlConfig" not in json.dumps(plain(service_role.inputs))
+    endpoints = {d.inputs["serviceName"] for d in external.mocks.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")}
+    assert f"com.amazonaws.{REGION}.lambda" not in endpoints
     assert function_env(external, "jwks-function")["ISSUER"] == EXTERNAL_ISSUER
 
 
@@ -125,7 +132,27 @@ def test_cognito_stack_from_configuration(stack_config: dict[str, str], lambda_z
     env = function_env(deployment, "service-function")
     assert env["COMPANY_MCP_OIDC_PROFILE"] == "cognito"
     assert env["COMPANY_MCP_OIDC_CLIENT_IDS"] == "1example23456789clientid,partner-client"
-    assert "COMPANY_MCP_RESOURCE_URL" not in env  # set by publicUrl after the first deployment
+    # No publicUrl: the function reads its own Function URL at start (one deployment gives a working endpoint).
+    assert "COMPANY_MCP_RESOURCE_URL" not in env
+    assert env["COMPANY_MCP_AWS_RESOURCE_FROM_FUNCTION_URL"] == "true"
+
+
+def test_the_example_configuration_runs_as_shipped(
+    stack_config: dict[str, str], lambda_zips: tuple[Path, Path]
+) -> None:
+    """``cp Pulumi.aws-dev.example.yaml Pulumi.aws-dev.yaml`` and the build step are all a first deployment needs."""
+    example = yaml.safe_load((MAIN.parents[1] / "Pulumi.aws-dev.example.yaml").read_text(encoding="utf-8"))["config"]
+    stack_config.update({key: str(value) for key, value in example.items()})
+    # The zips are where `python stacks/build_lambda.py` puts them (dist/); here, the test's own.
+    stack_config.update(
+        {"company-mcp:mcpPackagePath": str(lambda_zips[0]), "company-mcp:resolverPackagePath": str(lambda_zips[1])}
+    )
+    deployment = run_program(stack_config)
+    function = plain(
+        next(d for d in deployment.mocks.of_type("aws:lambda/function:Function") if d.name == "service-function").inputs
+    )
+    assert function["layers"] == [published_layer(example["aws:region"])]
+    assert function_env(deployment, "service-function")["COMPANY_MCP_AWS_RESOURCE_FROM_FUNCTION_URL"] == "true"
 
 
 @pytest.mark.parametrize("cloud", ["azure", "gcp"])
@@ -155,4 +182,15 @@ def test_a_missing_package_names_the_build_step(stack_config: dict[str, str], tm
         }
     )
     with pytest.raises(StackConfigError, match=r"mcpPackagePath: .* python stacks/build_lambda\.py"):
+        run_program(stack_config)
+
+
+def test_a_package_over_lambda_s_direct_upload_limit_is_refused_before_deploying(
+    stack_config: dict[str, str], tmp_path: Path
+) -> None:
+    big = tmp_path / "mcp-lambda.zip"
+    with big.open("wb") as handle:
+        handle.truncate(50_000_001)  # sparse: no disk used
+    stack_config.update({"aws:region": REGION, "company-mcp:cloud": "aws", "company-mcp:mcpPackagePath": str(big)})
+    with pytest.raises(StackConfigError, match=r"mcpPackagePath: .* 50\.0 MB, over Lambda's 50 MB direct upload"):
         run_program(stack_config)

@@ -12,6 +12,7 @@ which AWS serves outside the VPC; the VPC only carries the function's outbound c
 | ``appconfigdata`` | interface | MCP function (AppConfig agent) | ~$7.30/month per AZ + $0.01/GB |
 | ``logs`` | interface | MCP function | ~$7.30/month per AZ + $0.01/GB |
 | ``secretsmanager`` | interface | MCP and resolver functions | ~$7.30/month per AZ + $0.01/GB |
+| ``lambda`` | interface | MCP function, without ``publicUrl`` | ~$7.30/month per AZ + $0.01/GB |
 | ``s3`` | gateway | MCP function | free |
 
 Why each is needed:
@@ -22,10 +23,13 @@ Why each is needed:
 - ``logs``: the audit records (``CreateLogStream``, ``PutLogEvents``). The functions' own stdout, EMF metrics
   included, is shipped by the Lambda service and needs no endpoint.
 - ``secretsmanager``: the cursor key (MCP) and the database credentials (resolver), read at cold start.
+- ``lambda``: the MCP function's own Function URL (``GetFunctionUrlConfig``), read at cold start when no custom
+  domain (``publicUrl``) names the resource; not created otherwise.
 - ``s3``: the mirrored JWKS object; the endpoint's policy allows reading that object only.
 
-Four interface endpoints in two AZs cost about $58/month plus data; a NAT gateway per AZ would cost about
-$66/month plus $0.045/GB and would open an internet egress path from the functions and the database subnets.
+Four interface endpoints in two AZs cost about $58/month plus data (five, with ``lambda``: about $73); a NAT
+gateway per AZ would cost about $66/month plus $0.045/GB and would open an internet egress path from the functions
+and the database subnets.
 For a development stack the endpoints can run in one AZ (halving their cost) by editing ``ENDPOINT_AZS``.
 """
 
@@ -35,7 +39,7 @@ import ipaddress
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final, TypedDict
+from typing import Final, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -53,6 +57,7 @@ class Endpoint:
     service: str  # the service name's last part: com.amazonaws.<region>.<service>
     used_by: str
     why: str
+    only_for_own_url: bool = False  # created only when the MCP function reads its own Function URL
 
 
 INTERFACE_ENDPOINTS: Final = (
@@ -60,6 +65,7 @@ INTERFACE_ENDPOINTS: Final = (
     Endpoint("appconfigdata", "mcp", "feature flags read by the AppConfig agent extension"),
     Endpoint("logs", "mcp", "audit records written to the audit log group"),
     Endpoint("secretsmanager", "mcp,resolver", "the cursor key and the database credentials"),
+    Endpoint("lambda", "mcp", "the MCP function's own Function URL, read at start", only_for_own_url=True),
 )
 GATEWAY_ENDPOINTS: Final = (Endpoint("s3", "mcp", "the issuer's public keys, mirrored to one S3 object"),)
 
@@ -71,6 +77,8 @@ class NetworkArgs(TypedDict):
     vpc_cidr: str
     # The S3 objects the gateway endpoint may read (its policy allows s3:GetObject on these only).
     gateway_object_arns: pulumi.Input[Sequence[pulumi.Input[str]]]
+    # The MCP function reads its own Function URL from Lambda (no publicUrl): the lambda endpoint is needed.
+    own_url_endpoint: NotRequired[bool]
 
 
 def subnet_cidrs(vpc_cidr: str, count: int = AZ_COUNT) -> list[str]:
@@ -201,6 +209,7 @@ class Network(pulumi.ComponentResource):
                 opts=child,
             )
             for endpoint in INTERFACE_ENDPOINTS
+            if not endpoint.only_for_own_url or args.get("own_url_endpoint", False)
         }
 
         self.vpc_id = vpc.id

@@ -11,12 +11,12 @@ Configuration is by environment variables named after the settings that read the
 ``COMPANY_MCP_*`` from ``core.config.Settings`` and ``COMPANY_MCP_AWS_*`` from ``adapters.aws.config``. No secret
 is in the environment: the cursor key is a Secrets Manager secret given by ARN, read at cold start.
 
-``COMPANY_MCP_RESOURCE_URL`` (the token audience and the protected-resource metadata's ``resource``) must be the
-public URL, but the Function URL exists only after the function, and a function cannot name its own URL in its
-configuration (a dependency cycle). The stack sets it from ``publicUrl``: a custom domain in front of the URL,
-or the Function URL itself, copied from the ``mcpUrl`` output after the first ``pulumi up`` (a second ``pulumi
-up`` then sets it). Until then the server runs without it, and refuses requests for the Function URL's host
-(its DNS-rebinding protection knows only the resource URL's host); the stack warns. See README.md (Deploy to AWS).
+The resource URL (the token audience, the protected-resource metadata's ``resource`` and the one host the server
+accepts) is the public URL. Behind a custom domain the stack sets it from ``publicUrl``. Otherwise it is the
+Function URL, which exists only after the function: a function cannot name its own URL in its configuration (a
+dependency cycle), so the stack sets ``COMPANY_MCP_AWS_RESOURCE_FROM_FUNCTION_URL`` and the function reads its URL
+from Lambda during init (``adapters/aws/function_url.py``). The first ``pulumi up`` gives a working endpoint, and
+no client's ``Host`` header can change the resource. See README.md (Deploy to AWS).
 
 Least privilege (the role's only policy):
 
@@ -27,6 +27,7 @@ Least privilege (the role's only policy):
 - ``logs:CreateLogStream``/``logs:PutLogEvents`` on its own log group, and on the audit group plus
   ``logs:DescribeLogStreams`` (the audit sink's readiness check) -- never a delete;
 - ``secretsmanager:GetSecretValue`` on the cursor key only;
+- ``lambda:GetFunctionUrlConfig`` on this function only (without ``publicUrl``: the function reads its own URL);
 - the VPC network-interface actions every function in a VPC needs (``iam.VPC_ACCESS_ACTIONS``).
 
 The rate-limit store (ElastiCache Serverless) is reached by network only (its security group admits this
@@ -82,7 +83,9 @@ class OidcArgs(TypedDict):
 
 class ServiceArgs(TypedDict):
     prefix: str  # plain: names
-    public_url: str | None  # plain: decides whether RESOURCE_URL is set (see the module docstring)
+    region: str
+    account_id: pulumi.Input[str]
+    public_url: str | None  # plain: RESOURCE_URL, or the function reads its own URL (see the module docstring)
     package: pulumi.Archive
     runtime: pulumi.Input[str]
     memory_mb: pulumi.Input[int]
@@ -137,7 +140,19 @@ def mcp_environment(args: ServiceArgs, cursor_secret_arn: pulumi.Input[str]) -> 
         env[core_env("oidc_claim_scopes")] = oidc["claim_scopes"]
     if args["public_url"] is not None:
         env[core_env("resource_url")] = args["public_url"]
+    else:
+        env[aws_env("resource_from_function_url")] = "true"
     return env
+
+
+def function_name(prefix: str) -> str:
+    return f"{prefix}-mcp"
+
+
+def own_function_arn(args: ServiceArgs) -> pulumi.Output[str]:
+    """The function's ARN from its fixed name, so that its role can name it before the function exists."""
+    region, prefix = args["region"], args["prefix"]
+    return pulumi.Output.concat("arn:aws:lambda:", region, ":", args["account_id"], ":function:", function_name(prefix))
 
 
 class Service(pulumi.ComponentResource):
@@ -169,6 +184,11 @@ class Service(pulumi.ComponentResource):
             opts=child,
         )
 
+        own_url_statements = (
+            [statement("ReadOwnFunctionUrl", ["lambda:GetFunctionUrlConfig"], [own_function_arn(args)])]
+            if args["public_url"] is None
+            else []
+        )
         role = aws.iam.Role(
             f"{name}-role",
             name=role_name(prefix),
@@ -192,6 +212,7 @@ class Service(pulumi.ComponentResource):
                                 [args["audit_log_group_arn"], pulumi.Output.concat(args["audit_log_group_arn"], ":*")],
                             ),
                             statement("ReadTheCursorKey", ["secretsmanager:GetSecretValue"], [cursor_secret.arn]),
+                            *own_url_statements,
                             vpc_access(),
                         ]
                     ),
@@ -201,7 +222,7 @@ class Service(pulumi.ComponentResource):
         )
         function = aws.lambda_.Function(
             f"{name}-function",
-            name=f"{prefix}-mcp",
+            name=function_name(prefix),
             description="company-mcp: the MCP server (streamable HTTP at /mcp, OAuth bearer tokens)",
             runtime=args["runtime"],
             architectures=["x86_64"],
@@ -243,14 +264,6 @@ class Service(pulumi.ComponentResource):
             invoked_via_function_url=True,
             opts=child,
         )
-        if args["public_url"] is None:
-            pulumi.log.warn(
-                "publicUrl is not set: the MCP server runs without COMPANY_MCP_RESOURCE_URL, so its OAuth metadata "
-                "names the wrong resource. After this update run: pulumi config set company-mcp:publicUrl "
-                '"$(pulumi stack output mcpUrl)" && pulumi up',
-                resource=self,
-            )
-
         self.function_name = function.name
         self.function_arn = function.arn
         self.function_url = url.function_url

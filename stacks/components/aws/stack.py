@@ -26,6 +26,7 @@ from stacks.components.aws.network import Network
 from stacks.components.aws.observability import LogGroups, Observability
 from stacks.components.aws.service import OidcArgs, Service, session_arn_prefix
 from stacks.config import PROJECT, StackConfig, StackConfigError
+from stacks.packages import AWS_LAMBDA
 
 BUILD_HINT: Final = "build it first: python stacks/build_lambda.py (see README.md (Deploy to AWS))"
 
@@ -34,6 +35,12 @@ def package(cfg: StackConfig, path: str, key: str) -> pulumi.FileArchive:
     archive = cfg.package(path)
     if not archive.is_file():
         raise StackConfigError(f"{PROJECT}:{key}: {archive} does not exist; {BUILD_HINT}")
+    size = archive.stat().st_size
+    if size > AWS_LAMBDA.max_zipped_bytes:  # Lambda refuses a bigger direct upload, half-way through `pulumi up`
+        raise StackConfigError(
+            f"{PROJECT}:{key}: {archive} is {size / 1e6:.1f} MB, over Lambda's "
+            f"{AWS_LAMBDA.max_zipped_bytes / 1e6:.0f} MB direct upload; rebuild it: {BUILD_HINT}"
+        )
     return pulumi.FileArchive(str(archive))
 
 
@@ -67,6 +74,7 @@ def deploy(cfg: StackConfig) -> dict[str, pulumi.Input[str]]:
             "region": cfg.region,
             "vpc_cidr": cfg.vpc_cidr,
             "gateway_object_arns": [jwks_object_arn(jwks_bucket)],
+            "own_url_endpoint": cfg.public_url is None,
         },
         opts,
     )
@@ -175,11 +183,13 @@ def deploy(cfg: StackConfig) -> dict[str, pulumi.Input[str]]:
         "service",
         {
             "prefix": prefix,
+            "region": cfg.region,
+            "account_id": account_id,
             "public_url": cfg.public_url,
             "package": mcp_package,
             "runtime": cfg.lambda_runtime,
             "memory_mb": cfg.mcp_memory_mb,
-            "appconfig_layer_arn": cfg.appconfig_extension_layer_arn,
+            "appconfig_layer_arn": cfg.appconfig_layer_arn,
             "subnet_ids": network.private_subnet_ids,
             "security_group_ids": [network.mcp_security_group_id],
             "log_group_name": logs.mcp_name,
