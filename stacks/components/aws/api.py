@@ -6,9 +6,15 @@
   reachable only through the ``appsync-api`` VPC endpoint; introspection is off.
 - Resolvers: one per ``Query``/``Mutation`` field, found by parsing the SDL, all on one Lambda data source (the
   resolver function ``adapters.aws.resolver_handler.handler``). Each is a unit resolver with the resolver's own
-  ``APPSYNC_RESOLVER_CODE`` (APPSYNC_JS): the request handler invokes the function with the field, arguments,
-  IAM identity and end-user header; the response handler turns the function's returned errors into GraphQL
-  errors with the API's codes (a pure direct Lambda resolver would return them as data).
+  code (APPSYNC_JS, ``adapters.aws.appsync_origin.resolver_code``): the request handler invokes the function
+  with the field, arguments, IAM identity, end-user header and the deployment's origin proof; the response
+  handler turns the function's returned errors into GraphQL errors with the API's codes (a pure direct Lambda
+  resolver would return them as data).
+- Who may invoke the resolver function: the stack grants ``lambda:InvokeFunction`` on it to one principal, the
+  data source's role, which only AppSync may assume (for this account), and adds no resource-based permission.
+  A Lambda resource policy cannot deny, so principals elsewhere in the account whose own policies allow
+  invoking it could still send it an event: the function refuses any event without the origin proof (a random
+  value generated here, kept as a Pulumi secret in the resolver code; the function gets only its SHA-256).
 - The resolver function runs in the private subnets next to the database. Its role may read the database
   secret and write its own log group, nothing else (plus the VPC network-interface actions). It also accepts
   only the callers named in ``allowed_callers`` (the MCP server's role), behind AppSync's IAM check.
@@ -24,8 +30,9 @@ from typing import Final, TypedDict
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_random as random
 
-from adapters.aws.resolver_handler import APPSYNC_RESOLVER_CODE
+from adapters.aws.appsync_origin import proof_sha256, resolver_code
 from stacks.components.aws.iam import (
     assume_role_policy,
     log_group_write,
@@ -41,6 +48,7 @@ RESOLVER_TIMEOUT_S: Final = 25  # below AppSync's 30 s limit for a Lambda data s
 DATA_SOURCE_NAME: Final = "company_resolver"
 TYPENAME_FIELD: Final = "__typename"
 RESOLVER_RUNTIME: Final = {"name": "APPSYNC_JS", "runtime_version": "1.0.0"}
+ORIGIN_PROOF_LENGTH: Final = 64  # [A-Za-z0-9]: about 380 random bits
 
 
 def read_schema(path: Path = SCHEMA_FILE) -> str:
@@ -107,6 +115,11 @@ class Api(pulumi.ComponentResource):
         if not self.fields:
             raise ValueError("the SDL has no Query or Mutation fields")
 
+        # -- the proof that an event came through AppSync (adapters/aws/appsync_origin.py) ---------------
+        origin_proof = random.RandomPassword(
+            f"{name}-origin-proof", length=ORIGIN_PROOF_LENGTH, special=False, opts=child
+        )  # its result is a secret Output: the resolver code below is one too
+
         # -- the resolver function ---------------------------------------------------------------------
         resolver_role = aws.iam.Role(
             f"{name}-resolver-role",
@@ -149,6 +162,10 @@ class Api(pulumi.ComponentResource):
                     resolver_env("db_port"): pulumi.Output.from_input(args["db_port"]).apply(str),
                     resolver_env("db_name"): args["db_name"],
                     resolver_env("allowed_callers"): pulumi.Output.from_input(args["allowed_callers"]).apply(",".join),
+                    # A digest, not the proof: reading the function's configuration does not let anyone forge.
+                    resolver_env("origin_proof_sha256"): pulumi.Output.unsecret(
+                        origin_proof.result.apply(proof_sha256)
+                    ),
                 }
             },
             logging_config={"log_format": "Text", "log_group": args["log_group_name"]},
@@ -216,6 +233,7 @@ class Api(pulumi.ComponentResource):
             lambda_config={"function_arn": resolver.arn},
             opts=child,
         )
+        code = pulumi.Output.secret(origin_proof.result.apply(resolver_code))
         for type_name, field in self.fields:
             aws.appsync.Resolver(
                 f"{name}-{type_name.lower()}-{field}",
@@ -225,7 +243,7 @@ class Api(pulumi.ComponentResource):
                 kind="UNIT",
                 data_source=source.name,
                 runtime=RESOLVER_RUNTIME,
-                code=APPSYNC_RESOLVER_CODE,
+                code=code,
                 opts=child,
             )
 
