@@ -33,6 +33,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from adapters.aws.appsync_origin import proof_sha256, resolver_code
+from companydata.api.appsync_check import check_sdl
 from stacks.components.aws.iam import (
     assume_role_policy,
     log_group_write,
@@ -49,6 +50,7 @@ DATA_SOURCE_NAME: Final = "company_resolver"
 TYPENAME_FIELD: Final = "__typename"
 RESOLVER_RUNTIME: Final = {"name": "APPSYNC_JS", "runtime_version": "1.0.0"}
 ORIGIN_PROOF_LENGTH: Final = 64  # [A-Za-z0-9]: about 380 random bits
+AUTHENTICATION_TYPE: Final = "AWS_IAM"  # the API's only authorization mode
 
 
 def read_schema(path: Path = SCHEMA_FILE) -> str:
@@ -114,6 +116,10 @@ class Api(pulumi.ComponentResource):
         self.fields = root_fields(args["schema"])
         if not self.fields:
             raise ValueError("the SDL has no Query or Mutation fields")
+        # What AppSync would refuse, or accept with fields no caller of this API may reach, fails here, not in AWS.
+        problems = check_sdl(args["schema"], auth_modes=[AUTHENTICATION_TYPE])
+        if problems:
+            raise ValueError("the SDL does not fit this AppSync API:\n" + "\n".join(problems))
 
         # -- the proof that an event came through AppSync (adapters/aws/appsync_origin.py) ---------------
         origin_proof = random.RandomPassword(
@@ -183,7 +189,7 @@ class Api(pulumi.ComponentResource):
         api = aws.appsync.GraphQLApi(
             f"{name}-graphql",
             name=f"{prefix}-company-api",
-            authentication_type="AWS_IAM",
+            authentication_type=AUTHENTICATION_TYPE,
             schema=args["schema"],
             visibility="PRIVATE" if args["private"] else "GLOBAL",
             introspection_config="DISABLED",
