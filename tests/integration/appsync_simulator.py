@@ -102,14 +102,16 @@ def _first_line(process: subprocess.Popen[str]) -> str:
         return ""
 
 
-@contextmanager
-def running_simulator(
-    work_dir: Path, *, database_url: str, db_schema: str, sdl: str | None = None
-) -> Iterator[Simulator]:
-    """``sdl`` replaces the stack's schema (to show what AppSync does with an SDL the stack would refuse)."""
+def write_config(
+    work_dir: Path, *, database_url: str, db_schema: str, sdl: str | None = None, code: str | None = None
+) -> tuple[Path, dict[str, Any]]:
+    """The driver's configuration from the stack; ``sdl`` / ``code`` replace the stack's schema / resolver code
+    (to show what AppSync does with what the stack would refuse)."""
     stack = stack_api_config(work_dir)
     if sdl is not None:
         stack["api"]["schema"] = sdl
+    if code is not None:
+        stack["resolvers"] = [{**r, "code": code} for r in stack["resolvers"]]
     stack_env = stack.pop("functionEnv")
     # The function's own configuration from the stack, with the local database instead of the cluster's secret.
     function_env = {k: v for k, v in stack_env.items() if not k.startswith("COMPANY_API_DB_")}
@@ -131,6 +133,14 @@ def running_simulator(
     }
     config_path = work_dir / "simulator.json"
     config_path.write_text(json.dumps(config))
+    return config_path, config
+
+
+@contextmanager
+def running_simulator(
+    work_dir: Path, *, database_url: str, db_schema: str, sdl: str | None = None
+) -> Iterator[Simulator]:
+    config_path, config = write_config(work_dir, database_url=database_url, db_schema=db_schema, sdl=sdl)
     log_path = work_dir / "simulator.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(

@@ -10,6 +10,7 @@ top of ``tools/appsync/simulate.mjs``.
 
 from __future__ import annotations
 
+import subprocess
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -289,6 +290,39 @@ async def test_what_the_checker_missed_an_auth_directive_that_locks_out_the_apis
     assert error["errorType"] == "Unauthorized"
     assert error["message"] == "Not Authorized to access list_collections on type Query"
     assert len(answers["search_companies"]["data"]["search_companies"]["items"]) == 1  # the rest still answers
+
+
+# Constructs Node runs but the APPSYNC_JS runtime refuses, and the rule of AWS's lint that names each.
+UNSUPPORTED = {
+    "try { x = 1; } catch (e) { x = 2; }": "@aws-appsync/no-try",
+    "while (x < 3) { x = x + 1; }": "@aws-appsync/no-while",
+    "x++;": "@aws-appsync/no-disallowed-unary-operators",
+}
+
+
+def test_resolver_code_outside_the_appsync_js_subset_is_refused_before_serving(
+    simulator: Simulator, tmp_path: Path
+) -> None:
+    """Node runs more JavaScript than APPSYNC_JS: AWS's own lint rules stand in for the runtime's refusals."""
+    from tests.integration.appsync_simulator import TOOLS_DIR, write_config
+
+    constructs = "\n  ".join(UNSUPPORTED)
+    code = simulator.config["resolvers"][0]["code"].replace(
+        "export function request(ctx) {", f"export function request(ctx) {{\n  let x = 0;\n  {constructs}"
+    )
+    config_path, _ = write_config(tmp_path, database_url=PG_DSN, db_schema="unused", code=code)
+    run = subprocess.run(
+        ["node", str(TOOLS_DIR / "simulate.mjs"), str(config_path)],
+        cwd=TOOLS_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 2 and run.stdout == "", run
+    assert "the resolver code is not valid APPSYNC_JS" in run.stderr, run.stderr
+    for rule in UNSUPPORTED.values():
+        assert rule in run.stderr, (rule, run.stderr)
 
 
 def test_the_resolver_code_ran_is_the_stacks(simulator: Simulator) -> None:
