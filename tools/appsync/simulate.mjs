@@ -224,14 +224,23 @@ async function main() {
   const { port } = server.address();
   process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}/graphql` })}\n`);
 
+  // Stop when the test closes stdin (or on SIGTERM/SIGINT): end the function's process, then exit.
+  let stopping = false;
   const shutdown = () => {
+    if (stopping) return;
+    stopping = true;
     container.stop();
     server.close();
     server.closeAllConnections();
+    const exit = () => process.exit(0);
+    if (container.child.exitCode !== null || container.child.signalCode !== null) exit();
+    container.child.once('exit', exit);
+    setTimeout(exit, 5_000).unref();
   };
   process.stdin.on('end', shutdown);
   process.stdin.resume();
   process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
 }
 
 await main();
