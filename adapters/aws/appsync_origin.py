@@ -94,5 +94,5 @@ class AppSyncOrigin:
         ):
             info = event.get("info")
             field = info.get("fieldName") if isinstance(info, Mapping) else None
-            log.warning("refused an event without AppSync's origin proof (field %.64s)", field)
+            log.warning("refused an event without AppSync's origin proof (field %.64r)", field)
             raise ApiError("FORBIDDEN", "This request did not come through the company API.")
