@@ -218,7 +218,9 @@ def test_event_level_refusals(both: Both, resolver: AppSyncResolver) -> None:
     assert resolver(no_identity, None)["errorType"] == "FORBIDDEN"
 
 
-def test_a_forged_direct_invocation_is_refused_and_writes_nothing(resolver: AppSyncResolver) -> None:
+def test_a_forged_direct_invocation_is_refused_and_writes_nothing(
+    resolver: AppSyncResolver, caplog: pytest.LogCaptureFixture
+) -> None:
     """Issue 12 (2): whoever may ``lambda:Invoke`` the function cannot write as another user by forging an event."""
     victim = principal("victim")
     forgeries = {
@@ -235,6 +237,9 @@ def test_a_forged_direct_invocation_is_refused_and_writes_nothing(resolver: AppS
             "errorType": "FORBIDDEN",
             "errorMessage": "This request did not come through the company API.",
         }, label
+    refusals = [r.getMessage() for r in caplog.records if "origin proof" in r.getMessage()]
+    assert len(refusals) == len(forgeries)  # each one is logged, without the value it carried
+    assert not any(proof and proof in line for line in refusals for proof in forgeries.values())
     not_a_string = appsync_event("create_collection", {"name": "planted"}, victim)
     not_a_string[PROOF_FIELD] = [PROOF]
     assert resolver(not_a_string, None)["errorType"] == "FORBIDDEN"
