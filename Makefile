@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
-NODE_TOOLS := tools/mcp/node_modules/.installed
+NODE_TOOLS := tools/mcp/node_modules/.installed tools/appsync/node_modules/.installed
 
 .PHONY: run test lint lock tools clean claude-config bench
 
@@ -31,8 +31,13 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $@
 
 tools: $(NODE_TOOLS)
-$(NODE_TOOLS): tools/mcp/package.json tools/mcp/package-lock.json
+tools/mcp/node_modules/.installed: tools/mcp/package.json tools/mcp/package-lock.json
 	cd tools/mcp && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# The AppSync simulator the company API's SDL and resolver are tested against (tests/integration/test_appsync_simulator.py).
+tools/appsync/node_modules/.installed: tools/appsync/package.json tools/appsync/package-lock.json
+	cd tools/appsync && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 # Re-lock after changing dependencies in pyproject.toml.
@@ -47,4 +52,4 @@ claude-config: $(STAMP)
 	@printf '{\n  "mcpServers": {\n    "company-data": {\n      "command": "%s",\n      "args": ["serve", "--transport", "stdio"]\n    }\n  }\n}\n' "$(abspath $(BIN))/company-mcp"
 
 clean:
-	rm -rf $(VENV) tools/mcp/node_modules
+	rm -rf $(VENV) tools/mcp/node_modules tools/appsync/node_modules

@@ -98,10 +98,20 @@ def run_mcp() -> tuple[tuple[float, float], bool]:
     return imported, mcp_result(module.handler(tool_call_event(), Context()))
 
 
+PROBE_ORIGIN_PROOF = "handler-probe-origin-proof-0123456789abcdefghijklmnopqrstuvwxyzABCD"
+PROOF_ORIGIN_BYTES = PROBE_ORIGIN_PROOF.encode()
+
+
 def run_resolver() -> tuple[tuple[float, float], bool]:
+    import hashlib
+    import os
+
+    # The stack sets the digest of its proof and its request handler adds the proof: play both parts.
+    os.environ["COMPANY_API_ORIGIN_PROOF_SHA256"] = hashlib.sha256(PROOF_ORIGIN_BYTES).hexdigest()
     module = importlib.import_module("adapters.aws.resolver_handler")
     imported = imported_at()
     event = {
+        "origin_proof": PROBE_ORIGIN_PROOF,
         "info": {"fieldName": "get_company", "parentTypeName": "Query"},
         "arguments": {"company_id": COMPANY_ID},
         "identity": {"userArn": "arn:aws:sts::123456789012:assumed-role/probe/probe"},

@@ -25,7 +25,7 @@ def api(args: argparse.Namespace) -> int:
     adapter of ``company-mcp serve`` on the same data dir signs with the same key, so nothing to configure."""
     from companydata.api.__main__ import public_hosts_from, service_auth_from
     from companydata.api.run import run_api
-    from companydata.api.service_key import service_secret
+    from core.service_key import service_secret
 
     settings = settings_from(args)
     configure_logging(settings.log_format)

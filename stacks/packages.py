@@ -119,6 +119,7 @@ PACKAGES: Final = (
             "adapters/aws/__init__.py",
             "adapters/aws/config.py",
             "adapters/aws/resolver_handler.py",
+            "adapters/aws/appsync_origin.py",
             "companydata",
         ),
         skip=("companydata/sqlite_", "companydata/seed.py", "companydata/postgres_seed.py"),

@@ -66,6 +66,9 @@ class ResolverSettings(BaseSettings):
     db_schema: str = "public"
     # IAM principals (ARN prefixes, comma separated) allowed to call; empty: whoever AppSync's IAM auth lets in.
     allowed_callers: str | None = None
+    # SHA-256 (hex) of the proof AppSync's request handler adds to every event (adapters/aws/appsync_origin.py).
+    # Unset: every event is refused.
+    origin_proof_sha256: str | None = None
     region: str | None = Field(
         default=None, validation_alias=AliasChoices("COMPANY_API_REGION", "AWS_REGION", "AWS_DEFAULT_REGION", "region")
     )

@@ -4,12 +4,14 @@ AppSync executes the schema (``companydata/api/schema.graphql``); this function 
 field by handing the event to ``companydata.api.dispatch`` (the same code the reference server
 runs) over a ``PostgresStore`` built once per container. The event is AppSync's direct-resolver
 context: ``info.fieldName``, ``arguments``, ``request.headers["x-company-principal"]`` (the end
-user, set by the MCP server) and ``identity`` (the IAM caller AppSync verified).
+user, set by the MCP server) and ``identity`` (the IAM caller AppSync verified), plus the origin proof that
+AppSync's request handler adds (``appsync_origin.py``): an event without it is refused FORBIDDEN before
+anything runs, so a direct ``lambda:Invoke`` cannot act as any user.
 
 Errors. A Lambda that raises reaches the client as ``errorType: "Lambda:Unhandled"``, which would
 lose the API's codes. So failures are *returned* as ``{"errorType": <extensions.code>,
 "errorMessage": ..., "errorInfo": {"field": ...}}`` and the resolver's response handler raises
-them (``APPSYNC_RESOLVER_CODE`` below: attach it to each root field's resolver, runtime
+them (``appsync_origin.resolver_code``: attach it to each root field's resolver, runtime
 APPSYNC_JS 1.0.0, over this function's Lambda data source). Success results never have an
 ``errorType`` member. Unexpected exceptions are logged here and answered as INTERNAL without text.
 
@@ -32,6 +34,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from adapters.aws.appsync_origin import AppSyncOrigin
 from adapters.aws.config import ResolverSettings, read_secret
 from companydata.api.dispatch import resolve_appsync_event
 from companydata.api.errors import ApiError, from_exception
@@ -40,33 +43,6 @@ if TYPE_CHECKING:
     from core.ports import Backend
 
 log = logging.getLogger("companydata.api.appsync")
-
-# The APPSYNC_JS unit resolver to attach to every Query/Mutation field (stacks/ reads this constant).
-APPSYNC_RESOLVER_CODE = """\
-import { util } from '@aws-appsync/utils';
-
-export function request(ctx) {
-  return {
-    operation: 'Invoke',
-    payload: {
-      info: { fieldName: ctx.info.fieldName, parentTypeName: ctx.info.parentTypeName },
-      arguments: ctx.arguments,
-      identity: ctx.identity,
-      request: { headers: { 'x-company-principal': ctx.request.headers['x-company-principal'] } },
-    },
-  };
-}
-
-export function response(ctx) {
-  if (ctx.error) {
-    util.error('The company API could not answer this request. Try again later.', 'INTERNAL');
-  }
-  if (ctx.result && ctx.result.errorType) {
-    util.error(ctx.result.errorMessage, ctx.result.errorType, null, ctx.result.errorInfo);
-  }
-  return ctx.result;
-}
-"""
 
 StoreFactory = Callable[[], "Backend"]
 
@@ -153,8 +129,11 @@ def postgres_store_factory(settings: ResolverSettings) -> StoreFactory:
 class AppSyncResolver:
     """Resolves AppSync events over one store and one event loop, both made on first use (per container)."""
 
-    def __init__(self, store_factory: StoreFactory, *, allowed_callers: Sequence[str] = ()) -> None:
+    def __init__(
+        self, store_factory: StoreFactory, *, origin: AppSyncOrigin, allowed_callers: Sequence[str] = ()
+    ) -> None:
         self._store_factory = store_factory
+        self._origin = origin
         self._allowed = tuple(allowed_callers)
         self._store: Backend | None = None
         self._opened = False
@@ -169,6 +148,7 @@ class AppSyncResolver:
         info = event.get("info")
         field = str(info.get("fieldName") or "?") if isinstance(info, Mapping) else "?"
         try:
+            self._origin.check(event)  # first: a forged event reaches neither the store nor the dispatcher
             check_caller(event, self._allowed)
             store = await self._opened_store()
             return json_result(await resolve_appsync_event(event, store))
@@ -204,5 +184,9 @@ def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     global _resolver
     if _resolver is None:
         settings = ResolverSettings()
-        _resolver = AppSyncResolver(postgres_store_factory(settings), allowed_callers=settings.allowed_caller_list())
+        _resolver = AppSyncResolver(
+            postgres_store_factory(settings),
+            origin=AppSyncOrigin(settings.origin_proof_sha256),
+            allowed_callers=settings.allowed_caller_list(),
+        )
     return _resolver(event, context)

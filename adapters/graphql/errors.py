@@ -151,8 +151,15 @@ def _errors(body: Any) -> list[dict[str, Any]] | None:
         return None
     errors = body.get("errors")
     if isinstance(errors, list) and errors and all(isinstance(e, dict) for e in errors):
-        return errors
+        return _without_null_echoes(errors)
     return None
+
+
+def _without_null_echoes(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drop the uncoded "Cannot return null for non-nullable field" entry a GraphQL executor may add for a field
+    that already has a coded error at the same path (AppSync's simulator lists it first): the coded one says why."""
+    coded_paths = [e.get("path") for e in errors if error_code(e) and isinstance(e.get("path"), list)]
+    return [e for e in errors if error_code(e) or not isinstance(e.get("path"), list) or e["path"] not in coded_paths]
 
 
 def read_payload(status: int, content: bytes, *, write: bool = False) -> Payload:

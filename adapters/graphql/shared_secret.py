@@ -2,7 +2,7 @@
 
 Signs each attempt afresh (new timestamp and nonce, so a retried read is not taken for a
 replay) over the request exactly as httpx will send it: method, ``Host``, raw path and
-query, the principal header and the body (see ``companydata.api.signature``).
+query, the principal header and the body (see ``core.service_signature``).
 ``service_signer`` takes the secret from Settings or the data dir, like ``company-mcp api``.
 """
 
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import httpx
 
-from companydata.api.service_key import service_secret
-from companydata.api.signature import PRINCIPAL_HEADER, SignedParts, sign_headers
 from core.config import Settings
+from core.service_key import service_secret
+from core.service_signature import PRINCIPAL_HEADER, SignedParts, sign_headers
 
 
 class SharedSecretSigner:

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from companydata.api.identity import ServiceAuth, SharedSecretAuth, TrustPlatformAuth
 from companydata.api.run import DEFAULT_HOST, DEFAULT_PORT, run_api
-from companydata.api.service_key import SECRET_ENV, load_or_create_key
 from core.errors import ConfigError
+from core.service_key import SECRET_ENV, load_or_create_key
 from core.telemetry import configure_logging
 
 AUTH_MODES = ("shared-secret", "platform")

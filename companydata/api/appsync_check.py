@@ -1,7 +1,8 @@
 """Check an SDL against what AppSync accepts and against the MCP tool contracts.
 
-``check_sdl(sdl)`` returns the problems found (empty: fine); ``python -m
-companydata.api.appsync_check [schema.graphql]`` prints them and exits 1 if any.
+``check_sdl(sdl, auth_modes=...)`` returns the problems found (empty: fine); ``python -m
+companydata.api.appsync_check [schema.graphql] [--auth-modes AWS_IAM,...]`` prints them and exits 1 if any.
+The stack runs it with the API's own authorization modes before it deploys the SDL (``stacks/components/aws/api.py``).
 
 AppSync rules (from the AppSync developer guide: "Scalar types in GraphQL", "Using
 subscriptions for real-time data applications", "Configuring authorization and
@@ -21,12 +22,16 @@ authentication"):
 6. The document, with AppSync's scalars and directives declared, builds into a valid schema
    with a Query type (so directive arguments and locations, and interface implementations,
    are checked as well).
+7. With ``auth_modes`` (the API's authorization modes): every auth directive names one of them.
+   A directive on a field or type *replaces* the API's default mode there, so ``@aws_api_key`` on a field of
+   an IAM-only API makes it unreachable for every caller (found by running the SDL on the AppSync simulator:
+   "Not Authorized to access list_collections on type Query"; rules 1-6 accepted it).
 
 Our own rules (the API is the MCP tools over GraphQL, design.md section 2):
 
-7. The Query and Mutation fields are exactly the nine tool names: read tools on Query,
+8. The Query and Mutation fields are exactly the nine tool names: read tools on Query,
    write tools on Mutation.
-8. A root field's arguments are the tool input model's fields (``search_companies`` may
+9. A root field's arguments are the tool input model's fields (``search_companies`` may
    add ``match``, the API's own switch), and its result type's fields equal the tool result
    model's fields, recursively through nested models, with nullability matching ``| None``.
    ``quota`` is left out of the API: rate limits are the MCP server's.
@@ -84,6 +89,16 @@ APPSYNC_DIRECTIVES = frozenset(
         "deprecated",
     }
 )
+# The authorization mode each auth directive grants (AppSync's "Configuring authorization and authentication").
+AUTH_DIRECTIVE_MODES = {
+    "aws_api_key": "API_KEY",
+    "aws_iam": "AWS_IAM",
+    "aws_oidc": "OPENID_CONNECT",
+    "aws_cognito_user_pools": "AMAZON_COGNITO_USER_POOLS",
+    "aws_auth": "AMAZON_COGNITO_USER_POOLS",
+    "aws_lambda": "AWS_LAMBDA",
+}
+AUTH_MODES = frozenset(AUTH_DIRECTIVE_MODES.values())
 # What AppSync provides itself, declared so graphql-core can build (and check the use of) the schema.
 _APPSYNC_PRELUDE = (
     "".join(f"scalar {name}\n" for name in sorted(AWS_SCALARS))
@@ -103,13 +118,18 @@ API_EXTRA_ARGUMENTS: dict[str, frozenset[str]] = {"search_companies": frozenset(
 API_OMITTED_RESULT_FIELDS = frozenset({"quota"})
 
 
-def check_sdl(sdl: str) -> list[str]:
-    """Every AppSync and contract problem of ``sdl``; empty when it is fine."""
+def check_sdl(sdl: str, *, auth_modes: Iterable[str] | None = None) -> list[str]:
+    """Every AppSync and contract problem of ``sdl``; empty when it is fine.
+
+    ``auth_modes``: the API's authorization modes (default and additional), to check the auth directives against.
+    """
     try:
         document = parse(sdl)
     except GraphQLError as exc:
         return [f"the SDL does not parse: {exc.message}"]
     problems = appsync_problems(document)
+    if auth_modes is not None:
+        problems += auth_mode_problems(document, frozenset(auth_modes))
     if problems:
         return problems
     try:
@@ -150,6 +170,29 @@ def appsync_problems(document: DocumentNode) -> list[str]:
     problems += _subscription_problems(document)
     if "Query" not in defined and not _declares_query_root(document):
         problems.append("no Query type: AppSync needs a query root")
+    return problems
+
+
+def auth_mode_problems(document: DocumentNode, auth_modes: frozenset[str]) -> list[str]:
+    """Auth directives that name a mode the API does not offer: the field or type is then out of every caller's
+    reach (a directive replaces the default mode where it stands; AppSync does not add the default back)."""
+    problems = [f"authorization mode {mode}: not one AppSync offers" for mode in sorted(auth_modes - AUTH_MODES)]
+    offered = ", ".join(sorted(auth_modes)) or "none"
+    for definition in document.definitions:
+        if not isinstance(definition, ObjectTypeDefinitionNode | ObjectTypeExtensionNode):
+            continue
+        places = [(definition.name.value, definition.directives or ())]
+        places += [
+            (f"{definition.name.value}.{field.name.value}", field.directives or ()) for field in definition.fields or ()
+        ]
+        for where, directives in places:
+            for directive in directives:
+                mode = AUTH_DIRECTIVE_MODES.get(directive.name.value)
+                if mode is not None and mode not in auth_modes:
+                    problems.append(
+                        f"{where}: @{directive.name.value} grants {mode}, which this API does not offer "
+                        f"({offered}): no caller may use it there"
+                    )
     return problems
 
 
@@ -294,8 +337,16 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    auth_modes: list[str] | None = None
+    if "--auth-modes" in args:
+        at = args.index("--auth-modes")
+        if at + 1 >= len(args):
+            print("--auth-modes needs a value, e.g. AWS_IAM or AWS_IAM,API_KEY", file=sys.stderr)
+            return 2
+        auth_modes = [mode.strip() for mode in args[at + 1].split(",") if mode.strip()]
+        del args[at : at + 2]
     path = Path(args[0]) if args else Path(__file__).with_name("schema.graphql")
-    problems = check_sdl(path.read_text(encoding="utf-8"))
+    problems = check_sdl(path.read_text(encoding="utf-8"), auth_modes=auth_modes)
     for problem in problems:
         print(f"{path}: {problem}", file=sys.stderr)
     return 1 if problems else 0

@@ -22,9 +22,9 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from companydata.api.identity import PRINCIPAL_HEADER, ServiceAuth, ServiceRequest
-from companydata.api.signature import SIGNED_HEADERS
 from core.hosts import LOOPBACK_ORIGINS, allowed_hosts_for, host_refusal
 from core.loopback import is_loopback
+from core.service_signature import SIGNED_HEADERS
 
 MAX_BODY_BYTES = 256 * 1024
 SERVICE_VERIFIED = "company_api.service_verified"  # scope key: True only when ServiceAuth verified the caller

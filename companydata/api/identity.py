@@ -37,7 +37,7 @@ from urllib.parse import unquote
 
 from companydata.api.errors import ApiError
 from companydata.api.replay import NonceCache
-from companydata.api.signature import (
+from core.service_signature import (
     MAX_SKEW_S,
     MIN_SECRET_BYTES,
     NONCE_HEADER,

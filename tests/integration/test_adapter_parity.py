@@ -16,9 +16,9 @@ from mcp import Client
 
 from companydata.api.identity import SharedSecretAuth
 from companydata.api.server import create_api_app
-from companydata.api.service_key import service_secret
 from companydata.sqlite_store import SqliteStore
 from core.normalize import diff, normalize
+from core.service_key import service_secret
 from tests.support import PG_DSN, SMALL_STORE_COMPANIES, ThreadedServer, build_in_process, seeded_postgres_schema
 
 pytestmark = pytest.mark.anyio

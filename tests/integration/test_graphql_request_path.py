@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from mcp import Client
 
-from companydata.api.service_key import service_key_path
+from core.service_key import service_key_path
 from tests.support import ServerProcess, start_api, start_server
 from tests.tooling import call_every_tool, check_every_result, error
 

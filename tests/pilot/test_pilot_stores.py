@@ -10,8 +10,8 @@ import pytest
 
 from companydata.api.identity import SharedSecretAuth
 from companydata.api.server import create_api_app
-from companydata.api.service_key import service_secret
 from companydata.sqlite_store import SqliteStore
+from core.service_key import service_secret
 from tests.pilot.helpers import copy_store, read_report, run_command
 from tests.support import PG_DSN, SMALL_STORE_COMPANIES, ThreadedServer, seeded_postgres_schema
 

@@ -15,6 +15,7 @@ USER_POOL_ID: Final = f"{REGION}_AbCdEf123"
 CLIENT_ID: Final = "1example23456789clientid"
 API_ID: Final = "abcdefghijklmnopqrstuvwxyz"
 FUNCTION_URL: Final = f"https://fnurl1234567890.lambda-url.{REGION}.on.aws/"
+RANDOM_PASSWORD: Final = "MockRandomPassword0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"  # 64 of [A-Za-z0-9]
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +134,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
             return _arn("sns", physical), {"arn": _arn("sns", physical)}
         if typ == "aws:iam/role:Role":
             return physical, {"arn": f"arn:aws:iam::{ACCOUNT}:role/{physical}"}
+        if typ == "random:index/randomPassword:RandomPassword":
+            return name, {"result": RANDOM_PASSWORD[: int(inputs.get("length", 16))]}
         if typ == "aws:cloudwatch/eventRule:EventRule":
             return physical, {"arn": _arn("events", f"rule/{physical}")}
         return f"{name}-id", {"arn": _arn("mock", name)}

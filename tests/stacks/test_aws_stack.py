@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from adapters.aws.appsync_origin import proof_sha256, resolver_code
 from adapters.aws.config import AwsSettings, ResolverSettings
-from adapters.aws.resolver_handler import APPSYNC_RESOLVER_CODE
 from core.config import Settings
 from core.metrics import ALL_METRICS, NAMESPACE
 from core.model import READ_SCOPE, WRITE_SCOPE
@@ -24,15 +24,17 @@ from core.tools.registry import all_tools
 from stacks.components.aws.api import read_schema, root_fields
 from stacks.components.aws.flags import write_flag_keys
 from stacks.components.aws.iam import VPC_ACCESS_ACTIONS
+from stacks.components.aws.jwks import OBJECT_WRITE_ACTIONS
 from stacks.components.aws.network import INTERFACE_ENDPOINTS
 from stacks.components.aws.observability import METRIC_DIMENSIONS, SERVER_ERROR_TYPES
 from stacks.config import LOG_RETENTION_DAYS
-from tests.stacks.conftest import Deployment, function_env, listed, plain, policies
-from tests.stacks.mocks import ACCOUNT, API_ID, CLIENT_ID, LAYER_ARN, REGION, USER_POOL_ID
+from tests.stacks.conftest import SECRET_SIG, Deployment, function_env, listed, plain, policies
+from tests.stacks.mocks import ACCOUNT, API_ID, CLIENT_ID, LAYER_ARN, RANDOM_PASSWORD, REGION, USER_POOL_ID
 
 MCP = "service-function"
 RESOLVER = "api-resolver"
 MIRROR = "jwks-function"
+RESOLVER_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:company-mcp-dev-resolver"
 API_ARN = f"arn:aws:appsync:{REGION}:{ACCOUNT}:apis/{API_ID}"
 ISSUER = f"https://cognito-idp.{REGION}.amazonaws.com/{USER_POOL_ID}"
 ACTION_RE = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9]+$")  # one named action: no '*' or '?' anywhere
@@ -70,7 +72,8 @@ def test_every_resource_is_a_child_of_a_component_or_the_provider(stack: Deploym
     custom = [d for d in stack.mocks.declared if d.type.startswith("aws:")]
     assert len(custom) > 80  # the whole program, not a fragment of it
     assert {d.type for d in stack.mocks.declared if not d.type.startswith(("aws:", "company-mcp:"))} == {
-        "pulumi:providers:aws"
+        "pulumi:providers:aws",
+        "random:index/randomPassword:RandomPassword",  # the resolver's origin proof
     }
 
 
@@ -165,6 +168,8 @@ def test_no_wildcard_actions_anywhere(stack: Deployment) -> None:
 def test_no_star_resource_where_a_narrower_one_exists(stack: Deployment) -> None:
     for name, document in policies(stack):
         for statement in document["Statement"]:
+            if statement["Effect"] == "Deny":  # a broad Deny only narrows what the grants allow
+                continue
             actions = set(listed(statement["Action"]))
             for resource in listed(statement["Resource"]):
                 if resource == "*":
@@ -241,9 +246,50 @@ def test_resolver_role_reads_the_database_secret_only(stack: Deployment) -> None
             "Sid": "InvokeTheResolver",
             "Effect": "Allow",
             "Action": ["lambda:InvokeFunction"],
-            "Resource": [f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:company-mcp-dev-resolver"],
+            "Resource": [RESOLVER_ARN],
         }
     ]
+
+
+def test_only_appsync_may_invoke_the_resolver_and_a_direct_event_cannot_prove_it_came_through_appsync(
+    stack: Deployment,
+) -> None:
+    """Issue 12 (2): the stack grants invoking the resolver to AppSync's data-source role alone; the proof covers
+    whoever else in the account holds ``lambda:InvokeFunction`` (a Lambda resource policy cannot deny)."""
+    granted = {
+        name
+        for name, document in policies(stack)
+        for statement in document["Statement"]
+        if statement["Effect"] == "Allow"
+        and {"lambda:InvokeFunction", "lambda:InvokeAsync"} & set(listed(statement["Action"]))
+        and RESOLVER_ARN in listed(statement["Resource"])
+    }
+    assert granted == {"api-appsync-invoke-role"}
+    role = next(d for d in stack.mocks.of_type("aws:iam/role:Role") if d.name == "api-appsync-invoke-role")
+    trust = json.loads(plain(role.inputs["assumeRolePolicy"]))["Statement"]
+    assert trust == [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "appsync.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+        }
+    ]
+    source = inputs(stack, "aws:appsync/dataSource:DataSource")
+    assert source["serviceRoleArn"] == f"arn:aws:iam::{ACCOUNT}:role/company-mcp-dev-appsync-invoke"
+    # No resource-based grant on the resolver at all (only the MCP function's URL and the mirror's schedule).
+    permissions = [plain(d.inputs) for d in stack.mocks.of_type("aws:lambda/permission:Permission")]
+    assert {p["function"] for p in permissions} == {"company-mcp-dev-mcp", "company-mcp-dev-jwks-mirror"}
+
+    # The proof: generated per deployment, in every resolver's code as a Pulumi secret, its digest on the function.
+    proof = plain(inputs(stack, "random:index/randomPassword:RandomPassword"))
+    assert (proof["length"], proof["special"]) == (64, False)
+    resolvers = stack.mocks.of_type("aws:appsync/resolver:Resolver")
+    assert all(SECRET_SIG in r.inputs["code"] for r in resolvers)
+    assert {plain(r.inputs)["code"] for r in resolvers} == {resolver_code(RANDOM_PASSWORD)}
+    assert function_env(stack, RESOLVER)["COMPANY_API_ORIGIN_PROOF_SHA256"] == proof_sha256(RANDOM_PASSWORD)
+    for function in stack.mocks.of_type("aws:lambda/function:Function"):
+        assert RANDOM_PASSWORD not in json.dumps(plain(function.inputs), default=repr), function.name
 
 
 def test_roles_trust_one_service_each(stack: Deployment) -> None:
@@ -388,6 +434,8 @@ def test_resolver_function_gets_the_database_by_reference(stack: Deployment) -> 
         "COMPANY_API_DB_NAME": "companies",
         # Only the MCP server's role sessions (defence in depth behind AppSync's IAM check).
         "COMPANY_API_ALLOWED_CALLERS": f"arn:aws:sts::{ACCOUNT}:assumed-role/company-mcp-dev-mcp/",
+        # What AppSync's request handler proves (the digest only; the proof is in the resolver code).
+        "COMPANY_API_ORIGIN_PROOF_SHA256": proof_sha256(RANDOM_PASSWORD),
     }
     settings = ResolverSettings(**{k.removeprefix("COMPANY_API_").lower(): v for k, v in env.items()})
     assert settings.db_host == stack.outputs["dbClusterEndpoint"] and settings.db_port == 5432
@@ -440,7 +488,7 @@ def test_appsync_runs_the_repository_schema_with_iam_and_nine_lambda_resolvers(s
         assert resolver["dataSource"] == "company_resolver" and resolver["kind"] == "UNIT"
         # The resolver function's own APPSYNC_JS handlers: invoke it, and raise its returned errors with their codes.
         assert resolver["runtime"] == {"name": "APPSYNC_JS", "runtimeVersion": "1.0.0"}
-        assert resolver["code"] == APPSYNC_RESOLVER_CODE
+        assert resolver["code"] == resolver_code(RANDOM_PASSWORD)
         assert not {"requestTemplate", "responseTemplate"} & set(resolver)
 
 
@@ -469,6 +517,44 @@ def test_jwks_mirror_outside_the_vpc_writes_one_private_object(stack: Deployment
     rule = inputs(stack, "aws:cloudwatch/eventRule:EventRule")
     assert rule["scheduleExpression"] == "rate(5 minutes)"
     assert inputs(stack, "aws:lambda/invocation:Invocation")["functionName"] == "company-mcp-dev-jwks-mirror"
+
+
+def test_only_the_mirror_role_can_replace_or_delete_the_jwks_and_every_version_is_kept(stack: Deployment) -> None:
+    """Issue 12 (3): an account principal with ``s3:PutObject`` must not swap in its own signing keys."""
+    bucket = f"company-mcp-dev-jwks-{ACCOUNT}"
+    mirror_role = f"arn:aws:iam::{ACCOUNT}:role/company-mcp-dev-jwks-mirror"
+    policy = json.loads(inputs(stack, "aws:s3/bucketPolicy:BucketPolicy")["policy"])
+    denies = [s for s in policy["Statement"] if s["Effect"] == "Deny" and s["Sid"] == "OnlyTheMirrorWritesOrDeletes"]
+    assert denies == [
+        {
+            "Sid": "OnlyTheMirrorWritesOrDeletes",
+            "Effect": "Deny",
+            "Principal": "*",  # everyone, the account's own admins included: an explicit Deny beats any Allow
+            "Action": list(OBJECT_WRITE_ACTIONS),
+            "Resource": [f"arn:aws:s3:::{bucket}/*"],  # every key, not only jwks.json
+            "Condition": {"ArnNotEquals": {"aws:PrincipalArn": mirror_role}},
+        }
+    ]
+    assert {"s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"} <= set(OBJECT_WRITE_ACTIONS)
+    # The exempted role is the mirror function's, and it may only put the one object.
+    mirror = plain(next(d for d in stack.mocks.of_type("aws:lambda/function:Function") if d.name == MIRROR).inputs)
+    assert mirror["role"] == mirror_role
+    writes = [s for s in role_statements(stack, "jwks-role") if s["Sid"] == "WriteTheMirroredKeySet"]
+    assert [(w["Action"], w["Resource"]) for w in writes] == [(["s3:PutObject"], [f"arn:aws:s3:::{bucket}/jwks.json"])]
+    # Nobody else in the stack is granted a write to the bucket.
+    for name, document in policies(stack):
+        for statement in document["Statement"]:
+            touches = any(r.startswith(f"arn:aws:s3:::{bucket}") for r in listed(statement["Resource"]))
+            writes_objects = set(listed(statement["Action"])) & set(OBJECT_WRITE_ACTIONS)
+            if statement["Effect"] == "Allow" and touches and writes_objects:
+                assert name == "jwks-role", name
+    # Versioning on: a replaced or deleted key set stays recoverable; old versions expire, the current never.
+    versioning = inputs(stack, "aws:s3/bucketVersioning:BucketVersioning")
+    assert versioning["bucket"] == bucket and versioning["versioningConfiguration"] == {"status": "Enabled"}
+    lifecycle = inputs(stack, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+    (rule,) = lifecycle["rules"]
+    assert rule["status"] == "Enabled" and rule["noncurrentVersionExpiration"] == {"noncurrentDays": 30}
+    assert "expiration" not in rule
 
 
 # -- logs and metrics ----------------------------------------------------------------------------------------

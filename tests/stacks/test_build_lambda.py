@@ -53,7 +53,8 @@ def test_the_cut_leaves_out_a_dependency_and_what_only_it_pulls_in() -> None:
 
 def test_sources_are_the_modules_each_handler_needs() -> None:
     mcp = {p.as_posix() for p in source_files(package("aws/mcp"))}
-    assert {"core/config.py", "adapters/aws/lambda_handler.py", "adapters/aws/main.py", "cli/app.py"} <= mcp
+    assert {"core/config.py", "adapters/aws/lambda_handler.py", "adapters/aws/main.py", "adapters/bootstrap.py"} <= mcp
+    assert not any(s.startswith("cli/") for s in mcp)  # entry points call the composition root, never the CLI
     assert not {"adapters/aws/resolver_handler.py", "cli/serve.py", "companydata/postgres_store.py"} & mcp
     assert not any(s.startswith(("companydata/api/", "adapters/azure/", "stacks/", "tests/")) for s in mcp)
     resolver = {p.as_posix() for p in source_files(package("aws/resolver"))}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pulumi
+import pytest
 
 from core.metrics import NAMESPACE
 from stacks.components.aws.api import Api, read_schema, root_fields
@@ -88,12 +89,19 @@ def test_api_component_outputs() -> None:
     assert len(mocks.of_type("aws:appsync/resolver:Resolver")) == 9
 
 
-def _api() -> pulumi.Output[None]:
+def test_api_component_refuses_an_sdl_with_fields_its_callers_cannot_reach() -> None:
+    fresh_mocks()
+    locked = read_schema().replace("type Collection {", "type Collection @aws_api_key {")
+    with pytest.raises(ValueError, match=r"Collection: @aws_api_key grants API_KEY, which this API does not offer"):
+        _api(locked)
+
+
+def _api(schema: str | None = None) -> pulumi.Output[None]:
     api = Api(
         "api",
         {
             "prefix": "company-mcp-dev",
-            "schema": read_schema(),
+            "schema": schema or read_schema(),
             "private": True,
             "account_id": ACCOUNT,
             "subnet_ids": ["subnet-a", "subnet-b"],

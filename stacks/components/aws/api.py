@@ -6,9 +6,15 @@
   reachable only through the ``appsync-api`` VPC endpoint; introspection is off.
 - Resolvers: one per ``Query``/``Mutation`` field, found by parsing the SDL, all on one Lambda data source (the
   resolver function ``adapters.aws.resolver_handler.handler``). Each is a unit resolver with the resolver's own
-  ``APPSYNC_RESOLVER_CODE`` (APPSYNC_JS): the request handler invokes the function with the field, arguments,
-  IAM identity and end-user header; the response handler turns the function's returned errors into GraphQL
-  errors with the API's codes (a pure direct Lambda resolver would return them as data).
+  code (APPSYNC_JS, ``adapters.aws.appsync_origin.resolver_code``): the request handler invokes the function
+  with the field, arguments, IAM identity, end-user header and the deployment's origin proof; the response
+  handler turns the function's returned errors into GraphQL errors with the API's codes (a pure direct Lambda
+  resolver would return them as data).
+- Who may invoke the resolver function: the stack grants ``lambda:InvokeFunction`` on it to one principal, the
+  data source's role, which only AppSync may assume (for this account), and adds no resource-based permission.
+  A Lambda resource policy cannot deny, so principals elsewhere in the account whose own policies allow
+  invoking it could still send it an event: the function refuses any event without the origin proof (a random
+  value generated here, kept as a Pulumi secret in the resolver code; the function gets only its SHA-256).
 - The resolver function runs in the private subnets next to the database. Its role may read the database
   secret and write its own log group, nothing else (plus the VPC network-interface actions). It also accepts
   only the callers named in ``allowed_callers`` (the MCP server's role), behind AppSync's IAM check.
@@ -24,8 +30,10 @@ from typing import Final, TypedDict
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_random as random
 
-from adapters.aws.resolver_handler import APPSYNC_RESOLVER_CODE
+from adapters.aws.appsync_origin import proof_sha256, resolver_code
+from companydata.api.appsync_check import check_sdl
 from stacks.components.aws.iam import (
     assume_role_policy,
     log_group_write,
@@ -41,6 +49,8 @@ RESOLVER_TIMEOUT_S: Final = 25  # below AppSync's 30 s limit for a Lambda data s
 DATA_SOURCE_NAME: Final = "company_resolver"
 TYPENAME_FIELD: Final = "__typename"
 RESOLVER_RUNTIME: Final = {"name": "APPSYNC_JS", "runtime_version": "1.0.0"}
+ORIGIN_PROOF_LENGTH: Final = 64  # [A-Za-z0-9]: about 380 random bits
+AUTHENTICATION_TYPE: Final = "AWS_IAM"  # the API's only authorization mode
 
 
 def read_schema(path: Path = SCHEMA_FILE) -> str:
@@ -106,6 +116,15 @@ class Api(pulumi.ComponentResource):
         self.fields = root_fields(args["schema"])
         if not self.fields:
             raise ValueError("the SDL has no Query or Mutation fields")
+        # What AppSync would refuse, or accept with fields no caller of this API may reach, fails here, not in AWS.
+        problems = check_sdl(args["schema"], auth_modes=[AUTHENTICATION_TYPE])
+        if problems:
+            raise ValueError("the SDL does not fit this AppSync API:\n" + "\n".join(problems))
+
+        # -- the proof that an event came through AppSync (adapters/aws/appsync_origin.py) ---------------
+        origin_proof = random.RandomPassword(
+            f"{name}-origin-proof", length=ORIGIN_PROOF_LENGTH, special=False, opts=child
+        )  # its result is a secret Output: the resolver code below is one too
 
         # -- the resolver function ---------------------------------------------------------------------
         resolver_role = aws.iam.Role(
@@ -149,6 +168,10 @@ class Api(pulumi.ComponentResource):
                     resolver_env("db_port"): pulumi.Output.from_input(args["db_port"]).apply(str),
                     resolver_env("db_name"): args["db_name"],
                     resolver_env("allowed_callers"): pulumi.Output.from_input(args["allowed_callers"]).apply(",".join),
+                    # A digest, not the proof: reading the function's configuration does not let anyone forge.
+                    resolver_env("origin_proof_sha256"): pulumi.Output.unsecret(
+                        origin_proof.result.apply(proof_sha256)
+                    ),
                 }
             },
             logging_config={"log_format": "Text", "log_group": args["log_group_name"]},
@@ -166,7 +189,7 @@ class Api(pulumi.ComponentResource):
         api = aws.appsync.GraphQLApi(
             f"{name}-graphql",
             name=f"{prefix}-company-api",
-            authentication_type="AWS_IAM",
+            authentication_type=AUTHENTICATION_TYPE,
             schema=args["schema"],
             visibility="PRIVATE" if args["private"] else "GLOBAL",
             introspection_config="DISABLED",
@@ -216,6 +239,7 @@ class Api(pulumi.ComponentResource):
             lambda_config={"function_arn": resolver.arn},
             opts=child,
         )
+        code = pulumi.Output.secret(origin_proof.result.apply(resolver_code))
         for type_name, field in self.fields:
             aws.appsync.Resolver(
                 f"{name}-{type_name.lower()}-{field}",
@@ -225,7 +249,7 @@ class Api(pulumi.ComponentResource):
                 kind="UNIT",
                 data_source=source.name,
                 runtime=RESOLVER_RUNTIME,
-                code=APPSYNC_RESOLVER_CODE,
+                code=code,
                 opts=child,
             )
 

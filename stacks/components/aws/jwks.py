@@ -7,6 +7,14 @@ on the internet too. So a small function outside the VPC (``jwks_mirror_handler.
 into one S3 object every five minutes and once at deployment, and the server reads that object through the
 S3 gateway endpoint (``COMPANY_MCP_OIDC_JWKS_URL``). The bucket is private: Block Public Access is on, and
 its policy lets only requests arriving through this VPC's gateway endpoint read the object (over TLS).
+
+Whoever can replace this object can mint tokens for any subject, so the bucket policy also denies every object
+write and delete to every principal but the mirror function's role, whatever their IAM policies grant (an
+explicit Deny wins over any Allow; ``aws:PrincipalArn`` is the role's ARN for all of its sessions). Versioning
+is on, so a replaced or deleted key set stays recoverable and visible (noncurrent versions expire after
+``NONCURRENT_VERSION_DAYS``). Bucket-level settings (the policy itself, versioning) are not denied here: that would
+lock the deployer out of the next ``pulumi up``; grant ``s3:PutBucketPolicy`` and ``s3:PutBucketVersioning`` to
+deployers only.
 """
 
 from __future__ import annotations
@@ -23,6 +31,15 @@ from stacks.components.aws.iam import assume_role_policy, log_group_write, polic
 HANDLER_FILE: Final = Path(__file__).with_name("jwks_mirror_handler.py")
 OBJECT_KEY: Final = "jwks.json"
 SCHEDULE: Final = "rate(5 minutes)"
+NONCURRENT_VERSION_DAYS: Final = 30
+# Every way to replace, delete or re-permission an object (and so the key set the server trusts).
+OBJECT_WRITE_ACTIONS: Final = (
+    "s3:PutObject",
+    "s3:PutObjectAcl",
+    "s3:PutObjectVersionAcl",
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+)
 
 
 class JwksMirrorArgs(TypedDict):
@@ -62,7 +79,45 @@ class JwksMirror(pulumi.ComponentResource):
             restrict_public_buckets=True,
             opts=child,
         )
+        versioning = aws.s3.BucketVersioning(
+            f"{name}-versioning",
+            bucket=bucket.id,
+            versioning_configuration={"status": "Enabled"},
+            opts=child,
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-old-versions",
+            bucket=bucket.id,
+            rules=[
+                {
+                    "id": "expire-noncurrent-key-sets",
+                    "status": "Enabled",
+                    "filter": {},
+                    "noncurrent_version_expiration": {"noncurrent_days": NONCURRENT_VERSION_DAYS},
+                }
+            ],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
+        )
         key_arn = pulumi.Output.concat(bucket.arn, "/", OBJECT_KEY)
+        # The role exists before the bucket policy names it; its permissions say what it may do.
+        role = aws.iam.Role(
+            f"{name}-role",
+            name=f"{prefix}-jwks-mirror",
+            assume_role_policy=assume_role_policy("lambda.amazonaws.com"),
+            description="JWKS mirror: write one S3 object and its own logs",
+            inline_policies=[
+                {
+                    "name": "jwks-mirror",
+                    "policy": policy_document(
+                        [
+                            log_group_write("OwnLogGroup", args["log_group_arn"]),
+                            statement("WriteTheMirroredKeySet", ["s3:PutObject"], [key_arn]),
+                        ]
+                    ),
+                }
+            ],
+            opts=child,
+        )
         aws.s3.BucketPolicy(
             f"{name}-policy",
             bucket=bucket.id,
@@ -87,30 +142,20 @@ class JwksMirror(pulumi.ComponentResource):
                             "Resource": [key_arn],
                             "Condition": {"Bool": {"aws:SecureTransport": "false"}},
                         },
+                        {
+                            "Sid": "OnlyTheMirrorWritesOrDeletes",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": list(OBJECT_WRITE_ACTIONS),
+                            "Resource": [pulumi.Output.concat(bucket.arn, "/*")],
+                            "Condition": {"ArnNotEquals": {"aws:PrincipalArn": role.arn}},
+                        },
                     ],
                 }
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[block]),
         )
 
-        role = aws.iam.Role(
-            f"{name}-role",
-            name=f"{prefix}-jwks-mirror",
-            assume_role_policy=assume_role_policy("lambda.amazonaws.com"),
-            description="JWKS mirror: write one S3 object and its own logs",
-            inline_policies=[
-                {
-                    "name": "jwks-mirror",
-                    "policy": policy_document(
-                        [
-                            log_group_write("OwnLogGroup", args["log_group_arn"]),
-                            statement("WriteTheMirroredKeySet", ["s3:PutObject"], [key_arn]),
-                        ]
-                    ),
-                }
-            ],
-            opts=child,
-        )
         environment: dict[str, pulumi.Input[str]] = {
             "ISSUER": args["issuer"],
             "BUCKET": bucket.id,
@@ -155,7 +200,7 @@ class JwksMirror(pulumi.ComponentResource):
             function_name=function.name,
             input=json.dumps({"source": "pulumi"}),
             triggers={"issuer": args["issuer"], "jwks_url": args["jwks_url"] or "", "bucket": bucket.id},
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
         )
 
         self.bucket_name = bucket.id

@@ -2,8 +2,9 @@
 
 Every operation is answered as the reference server answers it over the same store: the same
 results (compared with the reference GraphQL API under uvicorn, every field selected) and the same
-errors (AppSync's ``errorType`` is the reference's ``extensions.code``). Skipped when PostgreSQL is
-not running locally; a failure in CI (``CI=true``).
+errors (AppSync's ``errorType`` is the reference's ``extensions.code``). An event that does not carry
+the deployment's origin proof (one sent by a direct ``lambda:Invoke``) is refused and changes nothing.
+Skipped when PostgreSQL is not running locally; a failure in CI (``CI=true``).
 """
 
 from __future__ import annotations
@@ -18,13 +19,9 @@ import httpx
 import pytest
 
 from adapters.aws import resolver_handler
+from adapters.aws.appsync_origin import PROOF_FIELD, AppSyncOrigin, proof_sha256, resolver_code
 from adapters.aws.config import ResolverSettings, read_secret
-from adapters.aws.resolver_handler import (
-    APPSYNC_RESOLVER_CODE,
-    AppSyncResolver,
-    database_url,
-    postgres_store_factory,
-)
+from adapters.aws.resolver_handler import AppSyncResolver, database_url, postgres_store_factory
 from companydata.api.server import create_api_app
 from companydata.postgres_store import PostgresStore
 from tests.adapters.aws.aws_support import REGION, aws_client, moto_server
@@ -33,6 +30,8 @@ from tests.support import PG_DSN, seeded_postgres_schema
 
 COMPANIES = 400
 MCP_ROLE = "arn:aws:sts::123456789012:assumed-role/company-mcp-server/company-mcp"
+PROOF = "T3stOriginProof0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKL"  # what the stack generates per deployment
+ORIGIN = AppSyncOrigin(proof_sha256(PROOF))
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +43,9 @@ def schema() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def resolver(schema: str) -> Iterator[AppSyncResolver]:
     app = AppSyncResolver(
-        postgres_store_factory(ResolverSettings(database_url=PG_DSN, db_schema=schema)), allowed_callers=[MCP_ROLE]
+        postgres_store_factory(ResolverSettings(database_url=PG_DSN, db_schema=schema)),
+        origin=ORIGIN,
+        allowed_callers=[MCP_ROLE],
     )
     yield app
     app.close()
@@ -58,13 +59,15 @@ def reference(schema: str) -> Iterator[str]:
         yield server.url
 
 
-def appsync_event(field: str, arguments: dict[str, Any], principal: str | None = None) -> dict[str, Any]:
+def appsync_event(
+    field: str, arguments: dict[str, Any], principal: str | None = None, *, proof: str | None = PROOF
+) -> dict[str, Any]:
     """What AppSync hands a Lambda resolver (IAM-authorized caller), as its request function passes it on."""
     headers = {"content-type": "application/json", "host": "abc.appsync-api.eu-west-1.amazonaws.com"}
     if principal is not None:
         headers["x-company-principal"] = principal
     parent = "Mutation" if field in {"create_collection", "add_to_collection", "request_email_discovery"} else "Query"
-    return {
+    event: dict[str, Any] = {
         "arguments": arguments,
         "identity": {
             "accountId": "123456789012",
@@ -82,6 +85,9 @@ def appsync_event(field: str, arguments: dict[str, Any], principal: str | None =
         "info": {"fieldName": field, "parentTypeName": parent, "variables": {}, "selectionSetList": []},
         "stash": {},
     }
+    if proof is not None:
+        event[PROOF_FIELD] = proof
+    return event
 
 
 @dataclass
@@ -211,9 +217,69 @@ def test_event_level_refusals(both: Both, resolver: AppSyncResolver) -> None:
     assert resolver(no_identity, None)["errorType"] == "FORBIDDEN"
 
 
+def test_a_forged_direct_invocation_is_refused_and_writes_nothing(
+    resolver: AppSyncResolver, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 12 (2): whoever may ``lambda:Invoke`` the function cannot write as another user by forging an event."""
+    victim = principal("victim")
+    forgeries = {
+        "no proof": None,
+        "a guessed proof": "A" * 64,
+        "another deployment's proof": "Other0riginProof0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJK",
+        "the proof's digest": proof_sha256(PROOF),
+        "a truncated proof": PROOF[:-1],
+    }
+    for label, proof in forgeries.items():
+        forged = appsync_event("create_collection", {"name": f"planted {label}"}, victim, proof=proof)
+        answer = resolver(forged, None)
+        assert answer == {
+            "errorType": "FORBIDDEN",
+            "errorMessage": "This request did not come through the company API.",
+        }, label
+    refusals = [r.getMessage() for r in caplog.records if "origin proof" in r.getMessage()]
+    assert len(refusals) == len(forgeries)  # each one is logged, without the value it carried
+    assert not any(proof and proof in line for line in refusals for proof in forgeries.values())
+    not_a_string = appsync_event("create_collection", {"name": "planted"}, victim)
+    not_a_string[PROOF_FIELD] = [PROOF]
+    assert resolver(not_a_string, None)["errorType"] == "FORBIDDEN"
+    # Reads are refused as well, and nothing was written: the genuine path sees no collection of the victim's.
+    assert resolver(appsync_event("list_collections", {}, victim, proof=None), None)["errorType"] == "FORBIDDEN"
+    genuine = resolver(appsync_event("list_collections", {}, victim), None)
+    assert genuine["items"] == []
+    created = resolver(appsync_event("create_collection", {"name": "real"}, victim), None)
+    assert created["created"] is True
+    assert [c["name"] for c in resolver(appsync_event("list_collections", {}, victim), None)["items"]] == ["real"]
+
+
+def test_a_resolver_without_its_digest_refuses_everything(schema: str) -> None:
+    for digest in (None, "", "not-hex", proof_sha256(PROOF)[:-1]):
+        app = AppSyncResolver(
+            postgres_store_factory(ResolverSettings(database_url=PG_DSN, db_schema=schema)),
+            origin=AppSyncOrigin(digest),
+        )
+        try:
+            answer = app(appsync_event("search_companies", {"limit": 1}), None)
+            assert answer["errorType"] == "FORBIDDEN" and "not configured" in answer["errorMessage"], digest
+        finally:
+            app.close()
+
+
+def test_the_origin_is_checked_before_the_store_is_opened() -> None:
+    dead = AppSyncResolver(
+        postgres_store_factory(ResolverSettings(database_url="postgresql://postgres:hunter2@127.0.0.1:1/none")),
+        origin=ORIGIN,
+    )
+    try:
+        assert dead(appsync_event("search_companies", {"limit": 1}, proof=None), None)["errorType"] == "FORBIDDEN"
+        assert dead(appsync_event("search_companies", {"limit": 1}), None)["errorType"] == "UNAVAILABLE"
+    finally:
+        dead.close()
+
+
 def test_an_unreachable_database_is_unavailable_without_details() -> None:
     dead = AppSyncResolver(
-        postgres_store_factory(ResolverSettings(database_url="postgresql://postgres:hunter2@127.0.0.1:1/none"))
+        postgres_store_factory(ResolverSettings(database_url="postgresql://postgres:hunter2@127.0.0.1:1/none")),
+        origin=ORIGIN,
     )
     try:
         answer = dead(appsync_event("search_companies", {"limit": 1}), None)
@@ -226,6 +292,7 @@ def test_an_unreachable_database_is_unavailable_without_details() -> None:
 def test_the_module_handler_reads_its_store_from_the_environment(schema: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COMPANY_API_DATABASE_URL", PG_DSN)
     monkeypatch.setenv("COMPANY_API_DB_SCHEMA", schema)
+    monkeypatch.setenv("COMPANY_API_ORIGIN_PROOF_SHA256", proof_sha256(PROOF))
     monkeypatch.setattr(resolver_handler, "_resolver", None)
     try:
         answer = resolver_handler.handler(appsync_event("search_companies", {"limit": 2}), None)
@@ -262,13 +329,18 @@ def test_the_database_url_comes_from_secrets_manager(schema: str, monkeypatch: p
         settings = ResolverSettings(db_secret_arn=dsn_arn, db_schema=schema, region=REGION, secrets_endpoint_url=url)
         for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing")):
             monkeypatch.setenv(name, value)
-        app = AppSyncResolver(postgres_store_factory(settings))
+        app = AppSyncResolver(postgres_store_factory(settings), origin=ORIGIN)
         try:
             assert len(app(appsync_event("search_companies", {"limit": 1}), None)["items"]) == 1
         finally:
             app.close()
 
 
-def test_the_appsync_resolver_code_raises_returned_errors() -> None:
-    assert "util.error(ctx.result.errorMessage, ctx.result.errorType" in APPSYNC_RESOLVER_CODE
-    assert "'x-company-principal'" in APPSYNC_RESOLVER_CODE
+def test_the_appsync_resolver_code_raises_returned_errors_and_carries_the_proof() -> None:
+    code = resolver_code(PROOF)
+    assert "util.error(ctx.result.errorMessage, ctx.result.errorType" in code
+    assert "'x-company-principal'" in code
+    assert f"{PROOF_FIELD}: {json.dumps(PROOF)}," in code
+    for unsafe in ("short", PROOF + "'; }", 'x" + ctx.args.name + "' * 3, PROOF + "\n"):
+        with pytest.raises(ValueError, match="origin proof"):
+            resolver_code(unsafe)  # never a way to inject code into the resolver

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from adapters.graphql.bearer import CachedBearerToken, Token
 from adapters.graphql.errors import MAX_MESSAGE_CHARS, raise_for_errors, read_payload, sanitize
-from core.errors import CoreError
+from core.errors import BackendError, CoreError, NotFound
 from tests.auth.issuer import FakeClock
 
 json_values = st.recursive(
@@ -64,6 +64,19 @@ def test_sanitized_messages_are_one_short_printable_line(text: str) -> None:
     clean = sanitize(text, "default")
     assert 0 < len(clean) <= MAX_MESSAGE_CHARS
     assert all(unicodedata.category(ch) not in ("Cc", "Zl", "Zp") for ch in clean)
+
+
+def test_a_null_echo_before_the_coded_error_does_not_hide_its_code() -> None:
+    """graphql-js (AppSync's simulator) reports the null it puts in a non-null field first, without a code."""
+    echo = {"message": "Cannot return null for non-nullable field Query.get_company.", "path": ["get_company"]}
+    coded = {"message": "No company with id 'x'.", "errorType": "NOT_FOUND", "errorInfo": None, "path": ["get_company"]}
+    with pytest.raises(NotFound):
+        raise_for_errors(read_payload(200, json.dumps({"data": None, "errors": [echo, coded]}).encode()))
+    # Alone, or at another path than the coded error, an uncoded error still fails the call.
+    for errors in ([echo], [{**echo, "path": ["other"]}, coded]):
+        with pytest.raises(BackendError) as failed:
+            raise_for_errors(read_payload(200, json.dumps({"data": None, "errors": errors}).encode()))
+        assert not isinstance(failed.value, NotFound)
 
 
 def test_sanitize_keeps_ordinary_messages() -> None:

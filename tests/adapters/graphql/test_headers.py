@@ -12,9 +12,9 @@ from adapters.graphql.main import build_graphql_runtime
 from adapters.graphql.shared_secret import SharedSecretSigner
 from adapters.graphql.signer import RequestSigner
 from companydata.api.identity import ServiceRequest, SharedSecretAuth
-from companydata.api.service_key import service_secret
 from core.config import Settings
 from core.model import PageRequest
+from core.service_key import service_secret
 from tests.adapters.graphql.fault_server import BUSY_503, FaultServer
 from tests.adapters.graphql.helpers import OWNER, READS, WRITES, backend_at, call
 from tests.auth.issuer import LocalIssuer

@@ -18,13 +18,13 @@ from adapters.graphql.backend import GraphQLBackend
 from adapters.graphql.errors import IDENTITY_REFUSED
 from adapters.graphql.main import build_graphql_runtime
 from adapters.graphql.shared_secret import SharedSecretSigner
-from companydata.api.service_key import service_secret
 from companydata.seed import seed_sqlite
 from companydata.sqlite_store import SqliteStore
 from core.app import create_server
 from core.config import Settings
 from core.errors import BackendError, NotFound, ValidationFailed
 from core.model import CompanyFilters, PageRequest
+from core.service_key import service_secret
 from tests.adapters.graphql.fault_server import serve_in_thread
 from tests.tooling import call_every_tool, check_every_result
 

@@ -104,3 +104,27 @@ def test_a_read_tool_on_mutation_is_refused() -> None:
     sdl = load_sdl().replace("  get_company(company_id: ID, domain: String): Company!\n", "", 1)
     sdl = sdl.replace("type Mutation {\n", "type Mutation {\n  get_company(company_id: ID, domain: String): Company!\n")
     assert any("read tool belongs on Query" in p for p in check_sdl(sdl))
+
+
+def test_auth_directives_must_name_a_mode_the_api_offers() -> None:
+    """A directive replaces the default mode where it stands: on an IAM-only API, @aws_api_key locks a field."""
+    locked = load_sdl().replace(
+        "list_collections(limit: Int, cursor: String): CollectionList!",
+        "list_collections(limit: Int, cursor: String): CollectionList! @aws_api_key",
+    )
+    assert locked != load_sdl()
+    assert check_sdl(locked) == []  # what the check said before it knew the API's modes
+    assert check_sdl(locked, auth_modes=["AWS_IAM"]) == [
+        "Query.list_collections: @aws_api_key grants API_KEY, which this API does not offer (AWS_IAM): "
+        "no caller may use it there"
+    ]
+    assert check_sdl(locked, auth_modes=["AWS_IAM", "API_KEY"]) == []
+    type_level = load_sdl().replace("type Collection {", "type Collection @aws_oidc {")
+    assert check_sdl(type_level, auth_modes=["AWS_IAM"]) == [
+        "Collection: @aws_oidc grants OPENID_CONNECT, which this API does not offer (AWS_IAM): "
+        "no caller may use it there"
+    ]
+    assert check_sdl(load_sdl(), auth_modes=["AWS_IAM"]) == []
+    assert check_sdl(load_sdl(), auth_modes=["IAM"]) == ["authorization mode IAM: not one AppSync offers"]
+    assert main(["--auth-modes", "AWS_IAM"]) == 0
+    assert main(["--auth-modes"]) == 2

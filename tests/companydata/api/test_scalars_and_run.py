@@ -16,7 +16,7 @@ import pytest
 
 from companydata.api.scalars import _datetime_text, _email_text, used_aws_scalars, with_scalar_declarations
 from companydata.api.schema import load_sdl
-from companydata.api.signature import sign_request
+from core.service_signature import sign_request
 
 from .support import SERVICE_SECRET
 

@@ -30,10 +30,10 @@ from companydata.api.identity import (
 from companydata.api.replay import NonceCache
 from companydata.api.run import run_api
 from companydata.api.server import create_api_app
-from companydata.api.service_key import load_or_create_key, service_key_path, service_secret
-from companydata.api.signature import NONCE_HEADER, sign_request
 from companydata.sqlite_store import SqliteStore
 from core.errors import ConfigError
+from core.service_key import load_or_create_key, service_key_path, service_secret
+from core.service_signature import NONCE_HEADER, sign_request
 from tests.support import ServerProcess, start_api
 
 from .support import DOCUMENTS, SERVICE_SECRET, LiveServer, service_auth

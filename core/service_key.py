@@ -17,8 +17,8 @@ import secrets
 import stat
 from pathlib import Path
 
-from companydata.api.signature import MIN_SECRET_BYTES
 from core.errors import ConfigError
+from core.service_signature import MIN_SECRET_BYTES
 
 SERVICE_KEY_FILE = "api-service.key"
 SECRET_ENV = "COMPANY_API_SHARED_SECRET"  # also read by Settings as api_shared_secret
