@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import socket
 import sys
 import threading
 import time
+from collections.abc import Iterator
 
 import anyio
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
 from adapters.bootstrap import build_runtime
 from adapters.fake.main import ensure_default_store
@@ -125,9 +129,55 @@ def _serve_http(settings: Settings, args: argparse.Namespace) -> int:
     export_to_environment(settings, {**overrides(args), "port": settings.port})
     threading.Thread(target=_announce_when_healthy, args=(settings,), daemon=True).start()
     if settings.workers == 1:
-        uvicorn.Server(config).run(sockets=[sock])
+        DrainingServer(config).run(sockets=[sock])
     else:
-        from uvicorn.supervisors import Multiprocess
-
-        Multiprocess(config, sockets=[sock]).run()
+        draining_supervisor(config, sock).run()
     return 0
+
+
+class DrainingServer(uvicorn.Server):
+    """uvicorn's server, ending with status 0 after a SIGTERM drain (an orchestrator's stop is a normal end).
+
+    uvicorn closes its listening socket first, answers what was accepted, then re-raises the signal it
+    caught, so a clean drain would exit 143. SIGINT keeps that meaning (130); SIGTERM does not.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        handled = (signal.SIGINT, signal.SIGTERM)
+        original = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
+        try:
+            yield
+        finally:
+            for sig, handler in original.items():
+                signal.signal(sig, handler)
+        if signal.SIGINT in self._captured_signals:
+            signal.raise_signal(signal.SIGINT)
+
+
+def draining_supervisor(config: uvicorn.Config, sock: socket.socket) -> Multiprocess:
+    """uvicorn's process supervisor, closing its own copy of the listening socket when told to stop.
+
+    Every worker closes its copy as it starts draining, but the parent holds one too: while it is open the
+    kernel keeps queueing connections that nobody will accept, and resets them at exit. Closing it first
+    makes new connections fail fast (refused) once the workers have closed theirs, while the workers answer
+    what they had accepted.
+    """
+
+    class _Draining(Multiprocess):
+        def _stop_accepting(self) -> None:
+            for listening in self.sockets:
+                listening.close()
+
+        def handle_term(self) -> None:
+            self._stop_accepting()
+            super().handle_term()
+
+        def handle_int(self) -> None:
+            self._stop_accepting()
+            super().handle_int()
+
+    return _Draining(config, sockets=[sock])

@@ -2,42 +2,15 @@
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from mcp import Client
 
-from tests.support import IN_CI, in_process_client, start_server
+from tests.support import in_process_client, start_server
 from tests.tooling import error, ok
 
 pytestmark = pytest.mark.anyio
-
-REDIS_URL = "redis://127.0.0.1:6379/15"  # a database of its own, flushed by the fixture
-
-
-def redis_is_up() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
-    except OSError:
-        return False
-    return True
-
-
-@pytest.fixture
-def redis_url() -> Iterator[str]:
-    if not redis_is_up():
-        if IN_CI:
-            pytest.fail("Redis at 127.0.0.1:6379 is required in CI")
-        pytest.skip("Redis at 127.0.0.1:6379 is not running")
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-    client.flushdb()
-    yield REDIS_URL
-    client.flushdb()
-    client.close()
 
 
 async def test_sixth_ai_search_in_a_minute_is_rate_limited(data_dir: Path) -> None:
