@@ -7,6 +7,7 @@ import getpass
 from urllib.parse import urlsplit
 
 from cli.options import settings_from
+from core.auth.settings import DEV_MAX_TOKEN_LIFETIME_S
 from core.errors import ConfigError
 from core.model import READ_SCOPE, WRITE_SCOPE
 
@@ -23,6 +24,8 @@ def mint_token(args: argparse.Namespace) -> int:
         ttl_s = parse_ttl(args.ttl)
     except ValueError as exc:
         raise ConfigError(f"--ttl: {exc}") from None
+    if ttl_s > DEV_MAX_TOKEN_LIFETIME_S:
+        raise ConfigError(f"--ttl: at most {int(DEV_MAX_TOKEN_LIFETIME_S // 86_400)}d (the server refuses longer tokens)")
     scopes = args.scopes.split()
     unknown = sorted(set(scopes) - {READ_SCOPE, WRITE_SCOPE})
     if unknown:

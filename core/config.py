@@ -96,6 +96,7 @@ class Settings(BaseSettings):
     oidc_scope_prefix: str | None = None  # cognito: the resource server identifier prefixing scopes
     oidc_claim_scopes: str | None = None  # google: JSON {"claim=value": ["companies:read", ...]}
     oidc_leeway_s: float = Field(default=60.0, ge=0, le=60)
+    oidc_max_token_lifetime_s: float = Field(default=86_400.0, gt=0)  # longer-lived tokens are refused
 
     @field_validator("data_dir", mode="after")
     @classmethod

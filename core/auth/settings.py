@@ -9,6 +9,9 @@ from core.auth.verifier import OidcConfig
 from core.config import Settings
 from core.errors import ConfigError
 
+# `company-mcp token --ttl` mints up to this; the dev verifier refuses longer-lived tokens (e.g. exp 1e30).
+DEV_MAX_TOKEN_LIFETIME_S = 366 * 86_400.0
+
 
 def _split(value: str | None) -> tuple[str, ...]:
     return tuple(v.strip() for v in (value or "").split(",") if v.strip())
@@ -39,9 +42,15 @@ def oidc_config(settings: Settings) -> OidcConfig:
         client_ids=_split(settings.oidc_client_ids),
         scope_prefix=settings.oidc_scope_prefix,
         claim_scopes=_claim_map(settings.oidc_claim_scopes),
+        max_lifetime_s=settings.oidc_max_token_lifetime_s,
     )
 
 
 def dev_oidc_config(settings: Settings) -> OidcConfig:
     """``COMPANY_MCP_AUTH=dev``: this server is its own issuer; verification takes the oidc path unchanged."""
-    return OidcConfig(issuer=settings.public_origin, resource_url=settings.public_url, leeway_s=settings.oidc_leeway_s)
+    return OidcConfig(
+        issuer=settings.public_origin,
+        resource_url=settings.public_url,
+        leeway_s=settings.oidc_leeway_s,
+        max_lifetime_s=DEV_MAX_TOKEN_LIFETIME_S,  # dev tokens keep their --ttl, up to a year
+    )

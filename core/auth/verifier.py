@@ -7,8 +7,11 @@
 Order of checks, cheapest first: size (16 KB), cache, header (``alg`` allowed, ``kid``
 present), key from the issuer's JWKS only, signature (PyJWT), then issuer, ``sub``,
 ``exp``/``nbf``/``iat`` against the injectable clock with the configured leeway, and
-last the profile (audience or its equivalent, scopes, principal). Verified tokens are
-cached by hash until ``exp`` so that signature checks stay off the hot path.
+last the profile (audience or its equivalent, scopes, principal). A token whose lifetime
+(``exp`` minus ``iat``, or minus now without ``iat``) exceeds ``max_lifetime_s`` is refused.
+Verified tokens are cached by hash until ``exp`` so that signature checks stay off the hot
+path; a cached token is served only while its signing key is still in the issuer's key set
+(a JWKS refresh that drops the ``kid`` ends the entry).
 """
 
 from __future__ import annotations
@@ -70,6 +73,7 @@ class OidcConfig:
     scope_prefix: str | None = None  # cognito: the resource server identifier, e.g. "https://api.example/"
     claim_scopes: Mapping[str, Sequence[str]] = field(default_factory=dict)  # google
     token_cache_size: int = 10_000
+    max_lifetime_s: float | None = 86_400.0  # a token valid for longer than this is refused (None: no ceiling)
     http_timeout_s: float = 5.0
     jwks_refresh_interval_s: float = 30.0  # at most one JWKS fetch per interval (unknown kids included)
     jwks_refresh_after_s: float = 300.0
@@ -98,27 +102,38 @@ class OidcConfig:
         return (self.resource_url,) if self.resource_url else ()
 
 
+@dataclass(frozen=True, slots=True)
+class _Cached:
+    token: AccessToken
+    kid: str  # the signing key: the entry lives only while the issuer still publishes it
+    alg: str
+
+
 class _TokenCache:
     """Verified tokens by SHA-256, least recently used out first; an entry dies at ``exp`` (+ leeway)."""
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._entries: OrderedDict[bytes, AccessToken] = OrderedDict()
+        self._entries: OrderedDict[bytes, _Cached] = OrderedDict()
 
-    def get(self, digest: bytes, now: float, leeway_s: float) -> AccessToken | None:
+    def get(self, digest: bytes, now: float, leeway_s: float) -> _Cached | None:
         entry = self._entries.get(digest)
         if entry is None:
             return None
-        if entry.expires_at is None or now >= entry.expires_at + leeway_s:
+        expires_at = entry.token.expires_at
+        if expires_at is None or now >= expires_at + leeway_s:
             del self._entries[digest]
             return None
         self._entries.move_to_end(digest)
         return entry
 
-    def put(self, digest: bytes, token: AccessToken) -> None:
+    def drop(self, digest: bytes) -> None:
+        self._entries.pop(digest, None)
+
+    def put(self, digest: bytes, entry: _Cached) -> None:
         if self._size <= 0:
             return
-        self._entries[digest] = token
+        self._entries[digest] = entry
         self._entries.move_to_end(digest)
         while len(self._entries) > self._size:
             self._entries.popitem(last=False)
@@ -191,24 +206,28 @@ class OidcVerifier:
         now = self._clock()
         cached = self._cache.get(digest, now, self._config.leeway_s)
         if cached is not None:
-            return cached
+            # The same lookup a fresh token makes (no fetch unless the key set is due for one): a key the issuer
+            # no longer publishes ends the entry, and the token is verified afresh (and refused).
+            if await self._keys.key_for(cached.kid, cached.alg) is not None:
+                return cached.token
+            self._cache.drop(digest)
         try:
-            access = await self._verify(token, now)
+            access, kid, alg = await self._verify(token, now)
         except TokenRejected as exc:
             log.info("token rejected: %s (sha256 %s)", exc.reason, digest.hex()[:8])
             return None
         except Exception as exc:  # fail closed on anything unforeseen, without its text (it may quote the token)
             log.warning("token rejected: unexpected %s (sha256 %s)", type(exc).__name__, digest.hex()[:8])
             return None
-        self._cache.put(digest, access)
+        self._cache.put(digest, _Cached(access, kid, alg))
         return access
 
     async def aclose(self) -> None:
         """Close the key source (and the HTTP client it made; an injected client stays open)."""
         await self._keys.aclose()
 
-    async def _verify(self, token: str, now: float) -> AccessToken:
-        claims = await self._verified_claims(token)
+    async def _verify(self, token: str, now: float) -> tuple[AccessToken, str, str]:
+        claims, kid, alg = await self._verified_claims(token)
         issuer = claims.get("iss")
         if not isinstance(issuer, str) or issuer not in self._profile.issuers:
             raise TokenRejected("wrong issuer")
@@ -227,8 +246,11 @@ class OidcVerifier:
         iat = _numeric_claim(claims, "iat")
         if iat is not None and iat > now + leeway:
             raise TokenRejected("issued in the future (iat)")
+        ceiling = self._config.max_lifetime_s
+        if ceiling is not None and exp - (iat if iat is not None else now) > ceiling + leeway:
+            raise TokenRejected("lifetime over the maximum")
         grant = self._profile.grant(claims)
-        return AccessToken(
+        access = AccessToken(
             token=token,
             client_id=grant.client_id,
             scopes=list(grant.scopes),
@@ -237,8 +259,9 @@ class OidcVerifier:
             subject=subject,
             claims={**grant.claims, "iss": grant.principal_issuer},
         )
+        return access, kid, alg
 
-    async def _verified_claims(self, token: str) -> dict[str, Any]:
+    async def _verified_claims(self, token: str) -> tuple[dict[str, Any], str, str]:
         try:
             header = jwt.get_unverified_header(token)
         except PyJWTError:
@@ -254,7 +277,7 @@ class OidcVerifier:
         if key is None:
             raise TokenRejected("no key for this kid and alg (or keys unavailable)")
         try:
-            return jwt.decode(token, key=key, algorithms=[alg], options=_DECODE_OPTIONS)
+            return jwt.decode(token, key=key, algorithms=[alg], options=_DECODE_OPTIONS), kid, alg
         except InvalidSignatureError:
             raise TokenRejected("bad signature") from None
         except InvalidKeyError:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
 
 import pytest
 
-from tests.auth.issuer import FakeClock, LocalIssuer
+from core.auth import OidcConfig, OidcVerifier
+from tests.auth.issuer import DEFAULT_AUDIENCE, FakeClock, LocalIssuer
+
+AUD = DEFAULT_AUDIENCE
+MakeVerifier = Callable[..., OidcVerifier]
 
 
 @pytest.fixture
@@ -28,3 +33,18 @@ def local_issuer(_issuer_server: LocalIssuer, clock: FakeClock) -> LocalIssuer:
     if not _issuer_server.running:
         _issuer_server.start()
     return _issuer_server
+
+
+@pytest.fixture
+async def make_verifier(local_issuer: LocalIssuer, clock: FakeClock) -> AsyncIterator[MakeVerifier]:
+    made: list[OidcVerifier] = []
+
+    def make(**overrides: Any) -> OidcVerifier:
+        fields: dict[str, Any] = {"issuer": local_issuer.issuer, "audiences": (AUD,), **overrides}
+        verifier = OidcVerifier(OidcConfig(**fields), clock=clock)
+        made.append(verifier)
+        return verifier
+
+    yield make
+    for verifier in made:
+        await verifier.aclose()

@@ -6,7 +6,7 @@ import base64
 import json
 import logging
 import warnings
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -27,21 +27,6 @@ AUD = DEFAULT_AUDIENCE
 READ, WRITE = "companies:read", "companies:write"
 
 MakeVerifier = Callable[..., OidcVerifier]
-
-
-@pytest.fixture
-async def make_verifier(local_issuer: LocalIssuer, clock: FakeClock) -> AsyncIterator[MakeVerifier]:
-    made: list[OidcVerifier] = []
-
-    def make(**overrides: Any) -> OidcVerifier:
-        fields: dict[str, Any] = {"issuer": local_issuer.issuer, "audiences": (AUD,), **overrides}
-        verifier = OidcVerifier(OidcConfig(**fields), clock=clock)
-        made.append(verifier)
-        return verifier
-
-    yield make
-    for verifier in made:
-        await verifier.aclose()
 
 
 @pytest.fixture
@@ -505,15 +490,29 @@ class CountingKeys:
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(("size", "lookups"), [(0, 4), (1, 3), (2, 2)])
-async def test_token_cache_is_a_bounded_lru(local_issuer: LocalIssuer, size: int, lookups: int) -> None:
+@pytest.mark.parametrize(("size", "signature_checks"), [(0, 4), (1, 3), (2, 2)])
+async def test_token_cache_is_a_bounded_lru(
+    local_issuer: LocalIssuer, size: int, signature_checks: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import core.auth.verifier as verifier_module
+
+    decoded = 0
+    real_decode = verifier_module.jwt.decode
+
+    def counting_decode(*args: Any, **kwargs: Any) -> Any:
+        nonlocal decoded
+        decoded += 1
+        return real_decode(*args, **kwargs)
+
+    monkeypatch.setattr(verifier_module.jwt, "decode", counting_decode)
     keys = CountingKeys(StaticJwks(local_issuer.jwks()))
     config = OidcConfig(issuer=local_issuer.issuer, audiences=(AUD,), token_cache_size=size)
     verifier = OidcVerifier(config, keys=keys, clock=local_issuer.clock)
     a, b = local_issuer.mint(sub="a"), local_issuer.mint(sub="b")
     for token in (a, b, b, a):
         assert await verifier.verify_token(token) is not None
-    assert keys.lookups == lookups
+    assert decoded == signature_checks  # a cache hit skips the signature check
+    assert keys.lookups == 4  # but still asks whether its key is published
 
 
 # -- hygiene -------------------------------------------------------------------------------------------
