@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
@@ -201,9 +202,15 @@ HANDLERS: dict[str, tuple[str, str]] = {
 }
 
 
+# Commands that write into the data dir (store, keys, audit log, flags): every file they create is 0600.
+PRIVATE_FILES_COMMANDS = frozenset({"serve", "seed", "call", "api", "migrate", "token", "audit"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     module, function = HANDLERS[args.command]
+    if args.command in PRIVATE_FILES_COMMANDS:
+        os.umask(0o077)
     try:
         handler: Callable[[argparse.Namespace], int] = getattr(importlib.import_module(module), function)
         return handler(args)

@@ -21,6 +21,7 @@ from cli.options import export_to_environment, overrides, settings_from
 from core.app import create_server
 from core.catalog import TOOL_NAMES
 from core.config import Settings
+from core.serving import uvicorn_options
 from core.telemetry import configure_logging
 
 
@@ -68,24 +69,6 @@ def _announce_when_healthy(settings: Settings, timeout_s: float = 120.0) -> None
     print("company-mcp: error: the server did not become healthy", file=sys.stderr, flush=True)
 
 
-def _loop() -> str:
-    """uvloop with the ``serve`` extra, else asyncio (the core install serves too, a little slower)."""
-    try:
-        import uvloop  # noqa: F401
-    except ImportError:
-        return "asyncio"
-    return "uvloop"
-
-
-def _http() -> str:
-    """The httptools parser with the ``serve`` extra, else uvicorn's pure-Python h11."""
-    try:
-        import httptools  # noqa: F401
-    except ImportError:
-        return "h11"
-    return "httptools"
-
-
 def serve(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     settings.check()
@@ -115,16 +98,7 @@ def _serve_http(settings: Settings, args: argparse.Namespace) -> int:
     sock = _bind(settings.host, settings.port)
     settings = settings.model_copy(update={"port": sock.getsockname()[1]})
     config = uvicorn.Config(
-        "adapters.bootstrap:create_http_app",
-        factory=True,
-        loop=_loop(),
-        http=_http(),
-        lifespan="on",
-        log_config=None,
-        access_log=False,
-        workers=settings.workers,
-        timeout_graceful_shutdown=int(settings.call_timeout_s) + 5,  # SIGTERM drains calls in flight
-        server_header=False,
+        "adapters.bootstrap:create_http_app", factory=True, workers=settings.workers, **uvicorn_options(settings)
     )
     export_to_environment(settings, {**overrides(args), "port": settings.port})
     threading.Thread(target=_announce_when_healthy, args=(settings,), daemon=True).start()

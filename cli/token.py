@@ -25,7 +25,9 @@ def mint_token(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise ConfigError(f"--ttl: {exc}") from None
     if ttl_s > DEV_MAX_TOKEN_LIFETIME_S:
-        raise ConfigError(f"--ttl: at most {int(DEV_MAX_TOKEN_LIFETIME_S // 86_400)}d (the server refuses longer tokens)")
+        raise ConfigError(
+            f"--ttl: at most {int(DEV_MAX_TOKEN_LIFETIME_S // 86_400)}d (the server refuses longer tokens)"
+        )
     scopes = args.scopes.split()
     unknown = sorted(set(scopes) - {READ_SCOPE, WRITE_SCOPE})
     if unknown:

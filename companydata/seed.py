@@ -110,6 +110,7 @@ def seed_sqlite(path: Path, n: int, *, progress: bool = True) -> SeedReport:
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # per process: two seeders never share one
     _remove_with_sidecars(tmp)
 
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # private whatever the umask
     conn = sqlite3.connect(tmp, isolation_level=None)
     try:
         _run(

@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     call_timeout_s: float = Field(default=10.0, gt=0, le=600)
     log_format: Literal["json", "text"] = "json"
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    metrics_token: SecretStr | None = None  # operators' bearer token for /metrics and /readyz details
+    header_timeout_s: float = Field(default=10.0, gt=0, le=120)  # request headers must be complete by then
+    max_connections: int = Field(default=1000, ge=1)  # per process; beyond it uvicorn answers 503
     seed_companies: int = Field(default=50_000, ge=1)
     discovery_delay_s: float = Field(default=3.0, ge=0)
     cursor_secret: str | None = None  # shared by every process serving one deployment
