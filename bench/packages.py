@@ -38,15 +38,21 @@ COMPANIES = 1_000
 LOCAL_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
-def probe(package_dir: Path, kind: str, env: dict[str, str]) -> dict[str, Any]:
-    done = subprocess.run(
+def run_probe(package_dir: Path, kind: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``bench/handler_probe.py`` in a fresh interpreter: only the standard library and the package importable."""
+    return subprocess.run(
         [sys.executable, "-I", "-S", "-B", str(PROBE), str(package_dir), kind],
         env={"PATH": os.environ.get("PATH", ""), **env},
         capture_output=True,
         text=True,
         timeout=120,
-        check=True,
+        check=False,
     )
+
+
+def probe(package_dir: Path, kind: str, env: dict[str, str]) -> dict[str, Any]:
+    done = run_probe(package_dir, kind, env)
+    done.check_returncode()
     report: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     if not report["ok"] or report["outside"]:
         raise RuntimeError(f"{kind}: {report}")

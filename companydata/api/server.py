@@ -39,6 +39,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from companydata.api.document_cache import CachedDocuments
 from companydata.api.gate import MAX_BODY_BYTES, SERVICE_VERIFIED, ServiceGate, host_rules
 from companydata.api.graphql_errors import format_error, quiet_logger
 from companydata.api.identity import PRINCIPAL_HEADER, ServiceAuth
@@ -124,9 +125,11 @@ def create_api_app(
 ) -> Starlette:
     """The company API over ``backend``; ``service_auth`` decides which callers may use ``/graphql``, and
     ``bind_host`` / ``public_hosts`` which ``Host`` values it answers (see ``gate``)."""
+    documents = CachedDocuments()  # the adapter sends the same few documents: parse and validate each once
     graphql_app = GraphQL(
         build_schema(),
-        query_parser=parse_query,
+        query_parser=documents.parse,
+        query_validator=documents.validate,
         validation_rules=[QueryLimits],
         introspection=True,
         debug=debug,

@@ -10,7 +10,6 @@ only that directory and the standard library (``bench/handler_probe.py``).
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import zipfile
@@ -20,13 +19,13 @@ from pathlib import Path
 
 import pytest
 
+from bench.packages import run_probe
 from companydata.seed import seed_sqlite
 from stacks import build_lambda
 from stacks.packages import AWS_LAMBDA, PACKAGES, package
 from tests.support import PG_DSN, seeded_postgres_schema
 
 REPO = Path(__file__).resolve().parents[2]
-PROBE = REPO / "bench" / "handler_probe.py"
 LOCAL_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
@@ -59,15 +58,8 @@ def packages(tmp_path_factory: pytest.TempPathFactory) -> Build:
 
 
 def probe(package_dir: Path, kind: str, env: dict[str, str]) -> dict[str, object]:
-    """``bench/handler_probe.py`` in a fresh interpreter: only the standard library and the package importable."""
-    done = subprocess.run(
-        [sys.executable, "-I", "-S", "-B", str(PROBE), str(package_dir), kind],
-        env={"PATH": os.environ.get("PATH", ""), **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    """The handler answering one event with only its package importable (``bench.packages.run_probe``)."""
+    done = run_probe(package_dir, kind, env)
     assert done.returncode == 0, done.stderr[-3000:]
     report: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
     return report
