@@ -21,7 +21,7 @@ from cli.options import export_to_environment, overrides, settings_from
 from core.app import create_server
 from core.catalog import TOOL_NAMES
 from core.config import Settings
-from core.serving import uvicorn_options
+from core.serving import uvicorn_config
 from core.telemetry import configure_logging
 
 
@@ -97,9 +97,7 @@ def _serve_stdio(settings: Settings) -> int:
 def _serve_http(settings: Settings, args: argparse.Namespace) -> int:
     sock = _bind(settings.host, settings.port)
     settings = settings.model_copy(update={"port": sock.getsockname()[1]})
-    config = uvicorn.Config(
-        "adapters.bootstrap:create_http_app", factory=True, workers=settings.workers, **uvicorn_options(settings)
-    )
+    config = uvicorn_config("adapters.bootstrap:create_http_app", settings, factory=True, workers=settings.workers)
     export_to_environment(settings, {**overrides(args), "port": settings.port})
     threading.Thread(target=_announce_when_healthy, args=(settings,), daemon=True).start()
     if settings.workers == 1:

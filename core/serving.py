@@ -15,52 +15,62 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
 from core.config import Settings
 
-
-def _with_header_deadline(base: type[Any], header_timeout_s: float) -> type[asyncio.Protocol]:
-    class HeaderDeadline(base):  # type: ignore[misc, valid-type]
-        _header_timer: asyncio.TimerHandle | None = None
-        _waiting_on: object = None
-
-        def connection_made(self, transport: asyncio.BaseTransport) -> None:
-            super().connection_made(transport)
-            self._arm()
-
-        def on_response_complete(self) -> None:
-            super().on_response_complete()
-            self._arm()  # a keep-alive connection's next request gets the same deadline
-
-        def connection_lost(self, exc: Exception | None) -> None:
-            if self._header_timer is not None:
-                self._header_timer.cancel()
-            super().connection_lost(exc)
-
-        def _arm(self) -> None:
-            if self._header_timer is not None:
-                self._header_timer.cancel()
-            self._waiting_on = self.cycle
-            self._header_timer = self.loop.call_later(header_timeout_s, self._headers_due)
-
-        def _headers_due(self) -> None:
-            self._header_timer = None
-            if self.cycle is self._waiting_on and not self.transport.is_closing():
-                self.transport.close()  # no complete request headers in time: a slow client, or none at all
-
-    HeaderDeadline.__name__ = f"HeaderDeadline{base.__name__}"
-    return HeaderDeadline
+DEFAULT_HEADER_TIMEOUT_S = 10.0
 
 
-def http_protocol(header_timeout_s: float) -> type[asyncio.Protocol]:
-    """uvicorn's fastest available HTTP protocol (httptools with the ``serve`` extra, else h11), with the deadline."""
-    try:
-        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+class _HeaderDeadline:
+    """Mixed into a uvicorn HTTP protocol. The deadline rides on uvicorn's ``Config`` (``header_timeout_s``),
+    which worker processes receive pickled; the classes are module-level so that they pickle by name."""
 
-        return _with_header_deadline(HttpToolsProtocol, header_timeout_s)
-    except ImportError:
-        from uvicorn.protocols.http.h11_impl import H11Protocol
+    _header_timer: asyncio.TimerHandle | None = None
+    _waiting_on: object = None
 
-        return _with_header_deadline(H11Protocol, header_timeout_s)
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
+        self._arm()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()  # type: ignore[misc]
+        self._arm()  # a keep-alive connection's next request gets the same deadline
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+        super().connection_lost(exc)  # type: ignore[misc]
+
+    def _arm(self) -> None:
+        this: Any = self
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+        self._waiting_on = this.cycle
+        timeout = getattr(this.config, "header_timeout_s", DEFAULT_HEADER_TIMEOUT_S)
+        self._header_timer = this.loop.call_later(timeout, self._headers_due)
+
+    def _headers_due(self) -> None:
+        this: Any = self
+        self._header_timer = None
+        if this.cycle is self._waiting_on and not this.transport.is_closing():
+            this.transport.close()  # no complete request headers in time: a slow client, or none at all
+
+
+class HeaderDeadlineH11(_HeaderDeadline, H11Protocol):
+    pass
+
+
+try:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    class HeaderDeadlineHttpTools(_HeaderDeadline, HttpToolsProtocol):
+        pass
+
+    FASTEST_PROTOCOL: type[asyncio.Protocol] = HeaderDeadlineHttpTools
+except ImportError:  # without the ``serve`` extra: uvicorn's pure-Python h11
+    FASTEST_PROTOCOL = HeaderDeadlineH11
 
 
 def event_loop() -> str:
@@ -72,11 +82,17 @@ def event_loop() -> str:
     return "uvloop"
 
 
-def uvicorn_options(settings: Settings) -> dict[str, Any]:
-    """The uvicorn ``Config`` arguments every host uses for the MCP server."""
+def uvicorn_config(app: Any, settings: Settings, **options: Any) -> uvicorn.Config:
+    """The uvicorn ``Config`` every host uses for the MCP server (``options`` add or override, e.g. workers)."""
+    config = uvicorn.Config(app, **{**_options(settings), **options})
+    config.header_timeout_s = settings.header_timeout_s  # type: ignore[attr-defined]  # read by the protocols
+    return config
+
+
+def _options(settings: Settings) -> dict[str, Any]:
     return {
         "loop": event_loop(),
-        "http": http_protocol(settings.header_timeout_s),
+        "http": FASTEST_PROTOCOL,
         "limit_concurrency": settings.max_connections,
         "timeout_keep_alive": 5,
         "timeout_graceful_shutdown": int(settings.call_timeout_s) + 5,  # SIGTERM drains calls in flight
