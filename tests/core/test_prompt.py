@@ -16,7 +16,10 @@ CASES: list[tuple[str, dict[str, Any]]] = [
         "fintech companies in Germany with more than 200 employees founded after 2015",
         {"industry": "Financial Technology", "country": "DE", "min_employees": 201, "founded_after": 2015},
     ),
-    ("biotech startups in Boston", {"industry": "Biotechnology", "country": "US", "city": "Boston"}),
+    (
+        "biotech startups in Boston",
+        {"industry": "Biotechnology", "country": "US", "city": "Boston", "max_employees": 200},
+    ),
     (
         "Software companies in DE with 50-200 employees",
         {"industry": "Software", "country": "DE", "min_employees": 50, "max_employees": 200},
@@ -152,8 +155,13 @@ def test_iso_codes_count_when_written_as_codes() -> None:
 
 def test_unknown_words_are_kept_for_ranking() -> None:
     parsed = parse_prompt("companies that make carbon accounting tools for breweries")
-    assert parsed.understood() == {"query": "make carbon accounting tools breweries"}
-    assert parse_prompt("fintech or insurtech in NYC").query == "insurtech"  # a second industry stays as text
+    assert parsed.understood() == {"query": "carbon accounting tools breweries"}  # "make", "that", "for" are filler
+    # Several industries are several values: the results cover each.
+    assert parse_prompt("fintech or insurtech in NYC").understood() == {
+        "industries": ["Financial Technology", "Insurance"],
+        "country": "US",
+        "city": "New York",
+    }
 
 
 def test_unparseable_prompt_yields_only_its_meaningful_words() -> None:
@@ -164,7 +172,11 @@ def test_unparseable_prompt_yields_only_its_meaningful_words() -> None:
 
 
 def test_a_city_implies_its_country_but_an_explicit_country_wins() -> None:
-    assert parse_prompt("startups in Bangalore").understood() == {"country": "IN", "city": "Bangalore"}
+    assert parse_prompt("startups in Bangalore").understood() == {
+        "country": "IN",
+        "city": "Bangalore",
+        "max_employees": 200,
+    }
     assert parse_prompt("Bengaluru").city == "Bangalore"
     assert parse_prompt("Mexico City logistics").understood() == {
         "industry": "Logistics",
@@ -181,7 +193,10 @@ def test_parsed_prompt_gives_search_filters() -> None:
     assert ParsedPrompt().understood() == {}
 
 
-KEYS = {"query", "industry", "country", "city", "min_employees", "max_employees", "founded_after", "founded_before"}
+KEYS = {
+    "query", "industry", "country", "city", "min_employees", "max_employees", "founded_after", "founded_before",
+    "industries", "countries", "cities", "exclude_countries",
+}  # fmt: skip
 FRAGMENTS = st.sampled_from(
     [
         "fintech", "in", "DE", "it", "IT", "more than", "fewer than", "between", "and", "-", "+", "employees",
