@@ -142,6 +142,8 @@ FILLER = (
     "app apps product products industry industries sector sectors space field market markets area region "
     "kind type sort related ones one similar any other based active operate operates ago old new newly recently "
     "recent younger older newer than exclude excluding except outside non excl ex apart "
+    "tool tools studio studios agency agencies outfit outfits house houses employing employ employs "
+    "really good great nice thanks thank cheers hi hello hey kindly maybe perhaps actually "
     "dozen hundred zero two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
     "sixty seventy eighty ninety decade decades"
 )
