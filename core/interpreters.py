@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -119,3 +119,15 @@ class FallbackInterpreter:
 
     async def aclose(self) -> None:
         await self.model.aclose()
+
+
+def retry_after_s(headers: Mapping[str, str]) -> float | None:
+    """Seconds from a throttled answer's ``retry-after-ms`` or ``Retry-After`` (seconds) header, if any."""
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        value = headers.get(name)
+        if value is not None:
+            try:
+                return max(float(value) * scale, 0.0)
+            except ValueError:
+                continue  # an HTTP date: not worth parsing for a short back-off
+    return None
