@@ -202,6 +202,9 @@ FRAGMENTS = st.sampled_from(
         "fintech", "in", "DE", "it", "IT", "more than", "fewer than", "between", "and", "-", "+", "employees",
         "founded", "after", "since", "the", "90s", "1990s", "2015", "5,000", "1.5k", "99999999999999999999", "k",
         "'s", "u.s.", "Zürich", "São Paulo", " ", ",", "<", ">=", "~", "İ", "ﬁ", "\u0301", "٣", "½", "\x00", "\n",
+        "five", "hundred", "a", "thousand", "one", "dozen", "or", "outside", "non", "not", "last", "years", "old",
+        "older than", "younger than", "startup", "large", "small", "mid-sized", "Germny", "Muenchen", "Berlin",
+        "France", "US", "software", "hospitals", "ago", "decade", "young", "0", "301",
     ]
 )  # fmt: skip
 
