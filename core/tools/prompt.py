@@ -12,118 +12,34 @@ founded_after, founded_year < founded_before). So "more than 200" gives
 min_employees=201, "at least 200" gives 200, "after 2015" gives
 founded_after=2015, "since 2015" gives founded_after=2014 and "in 2015" gives
 founded_after=2014, founded_before=2016.
+
+Beyond numbers it reads size words ("startup", "mid-sized", "large") and ages against a reference year
+("founded in the last 5 years", "older than 20 years"), collects several values of a filter ("France or
+Spain", "fintech and insurtech"), sends a negated country ("outside the US") to ``exclude_countries``,
+lets a generic "software" yield to the industry it qualifies ("HR software"), and corrects slips in
+vocabulary words ("Germny"). The word tables are ``core.tools.prompt_words``; the tokenizer is
+``core.tools.prompt_tokens``.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Literal, TypeVar
 
 from core.interpretation import ParsedPrompt
 from core.lexicon import CITY_ALIASES, COUNTRIES, INDUSTRIES, ISO_COUNTRY_CODES, city_country
 from core.tools import prompt_words as words
+from core.tools.prompt_tokens import MAX_NUMBER, MAX_PROMPT_CHARS, Token
+from core.tools.prompt_tokens import key as _key
+from core.tools.prompt_tokens import tokenize as _tokenize
 
 __all__ = ["MAX_PROMPT_CHARS", "ParsedPrompt", "parse_prompt"]
 
-# Longer prompts are cut: the parser is linear, but there is no use in reading an essay.
-MAX_PROMPT_CHARS = 4000
-_MAX_NUMBER = 10**12
 
 V = TypeVar("V")
-
-
-# -- tokens --------------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _Token:
-    raw: str  # as written, diacritics stripped (case kept: "DE" vs "de" matters)
-    norm: str  # lowercase
-    key: str  # norm, crudely singular: the form vocabulary lookups compare
-    number: Decimal | None = None  # for numbers: the value ("5,000" / "5k" -> 5000, "1.5" -> 1.5)
-    plus: bool = False  # "200+"
-    numeric: bool = False  # a number token, even one too absurd to have a value
-    used: bool = False
-
-
-_TOKEN = re.compile(
-    r"(?P<num>[0-9]+(?:[.,][0-9]+)*(?:[kKmM](?![^\W_]))?(?![^\W_])\+?)"
-    r"|(?P<word>[^\W_]+)"
-    r"|(?P<sym>[<>]=?|[-~])"
-)
-_DOTTED = re.compile(r"\b[uU]\.([sSkK])\.(?:([aA])\.?)?")
-_LETTER_HYPHEN = re.compile(r"(?<=[^\W\d_])[-\u2010-\u2015](?=[^\W\d_])")
-_THOUSANDS = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,3}(?:\.[0-9]{3}){2,}")
-
-
-def _strip_marks(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def _key(word: str) -> str:
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
-
-
-def _number(text: str) -> Decimal | None:
-    """ "5,000" -> 5000, "1.5k" -> 1500, "10K" -> 10000, "2m" -> 2000000; ``None`` when absurd."""
-    multiplier = 1
-    if text[-1] in "kKmM":
-        multiplier = 1000 if text[-1] in "kK" else 1_000_000
-        text = text[:-1]
-    if len(text) > 15:
-        return None
-    if _THOUSANDS.fullmatch(text):
-        text = text.replace(",", "").replace(".", "")
-    try:
-        value = Decimal(text.replace(",", ".")) * multiplier
-    except InvalidOperation:
-        return None
-    return value if value <= _MAX_NUMBER else None
-
-
-def _tokenize(prompt: str) -> list[_Token]:
-    text = _strip_marks(prompt[:MAX_PROMPT_CHARS])
-    text = _DOTTED.sub(lambda m: "U" + m.group(1).upper() + (m.group(2) or "").upper(), text)
-    text = _LETTER_HYPHEN.sub(" ", text)  # "e-commerce" -> "e commerce"; "50-200" keeps its dash
-    tokens: list[_Token] = []
-    for m in _TOKEN.finditer(text):
-        s = m.group()
-        if m.lastgroup == "num":
-            plus = s.endswith("+")
-            digits = s.rstrip("+")
-            value = _number(digits)
-            tokens.append(_Token(s, digits.lower(), digits.lower(), value, plus, numeric=True))
-        else:
-            tokens.append(_Token(s, s.casefold(), _key(s.casefold())))
-    return _merge_number_words(tokens)
-
-
-def _merge_number_words(tokens: list[_Token]) -> list[_Token]:
-    """ "five hundred" -> one number token 500 (as if written "500"); other tokens unchanged."""
-    norms = [t.norm for t in tokens]
-    merged: list[_Token] = []
-    i = 0
-    while i < len(tokens):
-        found = words.read_number_words(norms, i) if norms[i] in words.NUMBER_WORDS or norms[i] == "a" else None
-        if found is None or (found[0] <= 1 and norms[i] in ("one", "a")):  # "one of", "a company": not numbers
-            merged.append(tokens[i])
-            i += 1
-            continue
-        value, used = found
-        raw = " ".join(t.raw for t in tokens[i : i + used])
-        merged.append(_Token(raw, str(value), str(value), Decimal(value), numeric=True))
-        i += used
-    return merged
 
 
 # -- vocabulary phrases --------------------------------------------------------------------------
@@ -278,7 +194,7 @@ class _Mention:
 
 
 class _Parser:
-    def __init__(self, tokens: list[_Token], reference_year: int) -> None:
+    def __init__(self, tokens: list[Token], reference_year: int) -> None:
         self.t = tokens
         self.year = reference_year
         self.values: dict[str, str | int] = {}
@@ -304,7 +220,7 @@ class _Parser:
         value = self.t[i].number
         assert value is not None
         multiplier = {"thousand": 1000, "k": 1000, "million": 1_000_000}.get(self.key(i + 1) or "")
-        if multiplier is not None and value * multiplier <= _MAX_NUMBER:
+        if multiplier is not None and value * multiplier <= MAX_NUMBER:
             return int(value * multiplier), 2
         return int(value), 1
 
