@@ -33,6 +33,8 @@ from core.auth.settings import dev_oidc_config, oidc_config
 from core.auth.verifier import OidcVerifier
 from core.config import Settings
 from core.errors import ConfigError
+from core.interpreters import RulesInterpreter
+from core.ports import PromptInterpreter
 from core.runtime import Runtime, TokenAuth
 from core.server import CompanyMCPServer
 
@@ -59,6 +61,24 @@ ADAPTERS: dict[str, AdapterEntry] = {
 }
 
 
+# Model-backed ai_search interpreters: "module:function" (Settings) -> PromptInterpreter, imported only when chosen.
+PROMPT_INTERPRETERS: dict[str, str] = {
+    "bedrock": "adapters.aws.bedrock_interpreter:build_bedrock_interpreter",
+    "azure_openai": "adapters.azure.openai_interpreter:build_azure_openai_interpreter",
+    "vertex": "adapters.gcp.vertex_interpreter:build_vertex_interpreter",
+}
+
+
+def prompt_interpreter(settings: Settings) -> PromptInterpreter:
+    """The ai_search interpreter ``COMPANY_MCP_PROMPT_INTERPRETER`` names (the rules unless a model is chosen)."""
+    if settings.prompt_interpreter == "rules":
+        return RulesInterpreter()
+    target = PROMPT_INTERPRETERS[settings.prompt_interpreter]
+    module, _, name = target.partition(":")
+    interpreter: PromptInterpreter = getattr(importlib.import_module(module), name)(settings)
+    return interpreter
+
+
 def build_runtime(settings: Settings) -> Runtime:
     """The runtime ``settings`` ask for. Does no network I/O (an adapter may read its own secret store)."""
     entry = ADAPTERS.get(settings.adapter)
@@ -75,7 +95,9 @@ def build_runtime(settings: Settings) -> Runtime:
 
         signer = entry.load(entry.shadow_signer)(settings) if entry.shadow_signer else None
         runtime = wrap_with_shadow(runtime, settings, signer=signer)  # type: ignore[arg-type]
-    return dataclasses.replace(runtime, token_auth=token_auth(settings))
+    return dataclasses.replace(
+        runtime, token_auth=token_auth(settings), prompt_interpreter=prompt_interpreter(settings)
+    )
 
 
 def token_auth(settings: Settings) -> TokenAuth | None:

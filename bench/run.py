@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import latency, peer, process, report, scale, throughput
+from bench import ai_search_eval, latency, peer, process, report, scale, throughput
 from bench.servers import Running, mint_token, start_api, start_bare, start_product
 from bench.wire import REVISIONS
 from companydata.seed import seed_sqlite
@@ -167,7 +167,12 @@ def main(argv: list[str] | None = None) -> int:
         results["peer"] = bench_peer(data, work, companies, 50 if args.quick else 1000)
         scale_companies = 20_000 if args.quick else 1_000_000
         results["scale"] = bench_scale(work, scale_companies, args.postgres)
-        results["sections"] = [peer.markdown(results["peer"]), scale.markdown(results["scale"], scale_companies)]
+        results["ai_search"] = ai_search_eval.run(store_path, repeats=2 if args.quick else 50)
+        results["sections"] = [
+            peer.markdown(results["peer"]),
+            scale.markdown(results["scale"], scale_companies),
+            ai_search_eval.markdown(results["ai_search"]),
+        ]
     print(report.write(results, Path(args.out)))
     return 0
 

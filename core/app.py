@@ -42,6 +42,7 @@ def create_server(settings: Settings, runtime: Runtime) -> CompanyMCPServer:
         runtime.ports,
         cursor_secret=runtime.cursor_secret,
         audit_key=runtime.audit_key,
+        prompt_interpreter=runtime.prompt_interpreter,
         resolve_principal=resolve,
     )
 

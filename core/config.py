@@ -18,6 +18,7 @@ from core.loopback import is_loopback
 
 AdapterName = Literal["fake", "graphql", "aws", "azure", "gcp"]
 AuthMode = Literal["none", "dev", "oidc"]
+InterpreterName = Literal["rules", "bedrock", "azure_openai", "vertex"]
 
 _PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 _RATE_RE = re.compile(r"^\s*([a-z_]+)\s*=\s*(\d+)\s*/\s*(second|minute|hour|day)\s*$")
@@ -100,6 +101,9 @@ class Settings(BaseSettings):
     oidc_claim_scopes: str | None = None  # google: JSON {"claim=value": ["companies:read", ...]}
     oidc_leeway_s: float = Field(default=60.0, ge=0, le=60)
     oidc_max_token_lifetime_s: float = Field(default=86_400.0, gt=0)  # longer-lived tokens are refused
+    # Who reads ai_search prompts: the rules (offline) or the cloud's model, with the rules as the fallback.
+    prompt_interpreter: InterpreterName = "rules"
+    prompt_interpreter_timeout_s: float = Field(default=3.0, gt=0, le=60)
 
     @field_validator("data_dir", mode="after")
     @classmethod
@@ -150,6 +154,11 @@ class Settings(BaseSettings):
             raise ConfigError(
                 f"--workers {self.workers} needs a shared rate-limit store: set COMPANY_MCP_REDIS_URL "
                 "(rate limits per process would multiply every caller's budget)"
+            )
+        if self.prompt_interpreter != "rules" and self.prompt_interpreter_timeout_s >= self.call_timeout_s:
+            raise ConfigError(
+                "COMPANY_MCP_PROMPT_INTERPRETER_TIMEOUT_S must be below COMPANY_MCP_CALL_TIMEOUT_S, "
+                "or a slow model would time the whole ai_search call out instead of falling back to the rules"
             )
         if self.workers > 1 and self.transport == "stdio":
             raise ConfigError("--workers applies to the http transport only")

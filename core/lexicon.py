@@ -31,7 +31,25 @@ class CountryTerms:
 INDUSTRIES: tuple[IndustryTerms, ...] = (
     IndustryTerms(
         "Financial Technology",
-        ("fintech", "financial technology", "payments", "payment", "neobank", "digital banking", "banking software"),
+        (
+            "fintech",
+            "financial technology",
+            "payments",
+            "payment",
+            "neobank",
+            "digital banking",
+            "banking software",
+            "banks",
+            "bank",
+            "banking",
+            "lending",
+            "fin tech",
+            "financial services",
+            "wealth management",
+            "neobanks",
+            "accounting software",
+            "invoicing",
+        ),
     ),
     IndustryTerms(
         "Software",
@@ -39,11 +57,36 @@ INDUSTRIES: tuple[IndustryTerms, ...] = (
     ),
     IndustryTerms(
         "Biotechnology",
-        ("biotech", "biotechnology", "life sciences", "genomics", "drug discovery", "therapeutics"),
+        (
+            "biotech",
+            "biotechnology",
+            "life sciences",
+            "genomics",
+            "drug discovery",
+            "therapeutics",
+            "pharma",
+            "pharmaceutical",
+            "pharmaceuticals",
+            "biopharma",
+        ),
     ),
     IndustryTerms(
         "Healthcare",
-        ("healthcare", "health care", "hospitals", "clinics", "medical services", "care providers"),
+        (
+            "healthcare",
+            "health care",
+            "hospitals",
+            "clinics",
+            "medical services",
+            "care providers",
+            "hospital",
+            "health",
+            "medical",
+            "clinic",
+            "patient care",
+            "nursing homes",
+            "health services",
+        ),
     ),
     IndustryTerms(
         "Digital Health",
@@ -59,11 +102,34 @@ INDUSTRIES: tuple[IndustryTerms, ...] = (
     ),
     IndustryTerms(
         "Cybersecurity",
-        ("cybersecurity", "cyber security", "security", "infosec", "network security", "identity security"),
+        (
+            "cybersecurity",
+            "cyber security",
+            "security",
+            "infosec",
+            "network security",
+            "identity security",
+            "cyber",
+            "security software",
+            "cyber security software",
+        ),
     ),
     IndustryTerms(
         "E-commerce",
-        ("ecommerce", "e commerce", "online retail", "marketplace", "marketplaces", "online shopping", "d2c"),
+        (
+            "ecommerce",
+            "e commerce",
+            "online retail",
+            "marketplace",
+            "marketplaces",
+            "online shopping",
+            "d2c",
+            "online stores",
+            "online store",
+            "webshops",
+            "webshop",
+            "e commerce platforms",
+        ),
     ),
     IndustryTerms(
         "Retail",
@@ -71,7 +137,21 @@ INDUSTRIES: tuple[IndustryTerms, ...] = (
     ),
     IndustryTerms(
         "Logistics",
-        ("logistics", "shipping", "freight", "supply chain", "delivery", "warehousing", "trucking"),
+        (
+            "logistics",
+            "shipping",
+            "freight",
+            "supply chain",
+            "delivery",
+            "warehousing",
+            "trucking",
+            "transport",
+            "transportation",
+            "couriers",
+            "courier",
+            "freight forwarding",
+            "last mile",
+        ),
     ),
     IndustryTerms(
         "Manufacturing",
@@ -79,7 +159,7 @@ INDUSTRIES: tuple[IndustryTerms, ...] = (
     ),
     IndustryTerms(
         "Energy",
-        ("energy", "oil and gas", "utilities", "utility", "power generation"),
+        ("energy", "oil and gas", "utilities", "utility", "power generation", "oil", "gas"),
     ),
     IndustryTerms(
         "Clean Technology",
@@ -95,19 +175,51 @@ INDUSTRIES: tuple[IndustryTerms, ...] = (
     ),
     IndustryTerms(
         "Education Technology",
-        ("edtech", "education technology", "education", "elearning", "e learning", "online learning"),
+        (
+            "edtech",
+            "education technology",
+            "education",
+            "elearning",
+            "e learning",
+            "online learning",
+            "schools",
+            "universities",
+            "learning platforms",
+        ),
     ),
     IndustryTerms(
         "Marketing Technology",
-        ("martech", "marketing technology", "marketing", "advertising", "adtech", "ad tech", "digital marketing"),
+        (
+            "martech",
+            "marketing technology",
+            "marketing",
+            "advertising",
+            "adtech",
+            "ad tech",
+            "digital marketing",
+            "marketing agencies",
+            "ads",
+        ),
     ),
     IndustryTerms(
         "Telecommunications",
-        ("telecom", "telecommunications", "telco", "mobile networks", "5g", "connectivity"),
+        ("telecom", "telecommunications", "telco", "mobile networks", "5g", "connectivity", "telecoms", "telcos"),
     ),
     IndustryTerms(
         "Automotive",
-        ("automotive", "cars", "car", "vehicles", "electric vehicles", "ev", "evs"),
+        (
+            "automotive",
+            "cars",
+            "car",
+            "vehicles",
+            "electric vehicles",
+            "ev",
+            "evs",
+            "carmakers",
+            "automakers",
+            "car makers",
+            "auto",
+        ),
     ),
     IndustryTerms(
         "Aerospace & Defense",
@@ -119,11 +231,11 @@ INDUSTRIES: tuple[IndustryTerms, ...] = (
     ),
     IndustryTerms(
         "Food & Beverage",
-        ("food", "beverage", "beverages", "food and beverage", "foodtech", "drinks"),
+        ("food", "beverage", "beverages", "food and beverage", "foodtech", "drinks", "restaurants", "restaurant"),
     ),
     IndustryTerms(
         "Gaming",
-        ("gaming", "games", "video games", "esports", "game studio", "game development"),
+        ("gaming", "games", "video games", "esports", "game studio", "game development", "game studios"),
     ),
     IndustryTerms(
         "Media & Entertainment",
@@ -131,15 +243,29 @@ INDUSTRIES: tuple[IndustryTerms, ...] = (
     ),
     IndustryTerms(
         "Travel & Hospitality",
-        ("travel", "hospitality", "tourism", "hotels", "hotel", "traveltech"),
+        ("travel", "hospitality", "tourism", "hotels", "hotel", "traveltech", "airlines", "airline"),
     ),
     IndustryTerms(
         "Human Resources",
-        ("hr tech", "hrtech", "hr", "human resources", "recruiting", "recruitment", "hiring", "payroll"),
+        (
+            "hr tech",
+            "hrtech",
+            "hr",
+            "human resources",
+            "recruiting",
+            "recruitment",
+            "hiring",
+            "payroll",
+            "hr software",
+            "people ops",
+            "talent acquisition",
+            "workforce management",
+            "human capital",
+        ),
     ),
     IndustryTerms(
         "Legal Technology",
-        ("legaltech", "legal tech", "legal", "law", "law firms"),
+        ("legaltech", "legal tech", "legal", "law", "law firms", "law firm", "lawyers"),
     ),
     IndustryTerms(
         "Construction",
@@ -155,7 +281,7 @@ INDUSTRIES: tuple[IndustryTerms, ...] = (
     ),
     IndustryTerms(
         "Blockchain",
-        ("blockchain", "crypto", "cryptocurrency", "web3", "defi", "digital assets"),
+        ("blockchain", "crypto", "cryptocurrency", "web3", "defi", "digital assets", "bitcoin"),
     ),
     IndustryTerms(
         "IT Services",
@@ -171,7 +297,7 @@ INDUSTRIES: tuple[IndustryTerms, ...] = (
     ),
     IndustryTerms(
         "Semiconductors",
-        ("semiconductors", "semiconductor", "chips", "chip design", "microelectronics"),
+        ("semiconductors", "semiconductor", "chips", "chip design", "microelectronics", "chipmakers", "chip makers"),
     ),
 )
 
@@ -179,56 +305,76 @@ COUNTRIES: tuple[CountryTerms, ...] = (
     CountryTerms(
         "US",
         "United States",
-        ("usa", "united states", "united states of america", "america", "the us"),
+        (
+            "usa",
+            "united states",
+            "united states of america",
+            "america",
+            "the us",
+            "etats unis",
+            "estados unidos",
+            "vereinigte staaten",
+            "stati uniti",
+        ),
         ("american",),
         ("New York", "San Francisco", "Boston", "Austin", "Seattle", "Chicago", "Los Angeles", "Denver", "Atlanta"),
     ),
     CountryTerms(
         "GB",
         "United Kingdom",
-        ("uk", "united kingdom", "britain", "great britain", "england"),
+        (
+            "uk",
+            "united kingdom",
+            "britain",
+            "great britain",
+            "england",
+            "royaume uni",
+            "reino unido",
+            "grossbritannien",
+            "regno unito",
+        ),
         ("british", "english"),
         ("London", "Manchester", "Edinburgh", "Bristol", "Leeds", "Glasgow", "Birmingham", "Oxford"),
     ),
     CountryTerms(
         "DE",
         "Germany",
-        ("germany", "deutschland"),
+        ("germany", "deutschland", "allemagne", "alemania", "germania"),
         ("german",),
         ("Berlin", "Munich", "Hamburg", "Frankfurt", "Cologne", "Stuttgart", "Dusseldorf", "Leipzig"),
     ),
     CountryTerms(
         "FR",
         "France",
-        ("france",),
+        ("france", "frankreich", "francia"),
         ("french",),
         ("Paris", "Lyon", "Marseille", "Toulouse", "Bordeaux", "Lille", "Nantes"),
     ),
     CountryTerms(
         "NL",
         "Netherlands",
-        ("netherlands", "the netherlands", "holland"),
+        ("netherlands", "the netherlands", "holland", "nederland", "niederlande"),
         ("dutch",),
         ("Amsterdam", "Rotterdam", "Utrecht", "Eindhoven", "The Hague"),
     ),
     CountryTerms(
         "SE",
         "Sweden",
-        ("sweden",),
+        ("sweden", "sverige", "schweden", "suede"),
         ("swedish",),
         ("Stockholm", "Gothenburg", "Malmo", "Uppsala"),
     ),
     CountryTerms(
         "ES",
         "Spain",
-        ("spain", "espana"),
+        ("spain", "espana", "espagne", "spanien", "spagna"),
         ("spanish",),
         ("Madrid", "Barcelona", "Valencia", "Seville", "Bilbao", "Malaga"),
     ),
     CountryTerms(
         "IT",
         "Italy",
-        ("italy", "italia"),
+        ("italy", "italia", "italien", "italie"),
         ("italian",),
         ("Milan", "Rome", "Turin", "Bologna", "Florence", "Naples"),
     ),
@@ -249,14 +395,14 @@ COUNTRIES: tuple[CountryTerms, ...] = (
     CountryTerms(
         "IN",
         "India",
-        ("india",),
+        ("india", "inde", "indien"),
         ("indian",),
         ("Bangalore", "Mumbai", "Delhi", "Hyderabad", "Pune", "Chennai", "Gurgaon"),
     ),
     CountryTerms(
         "JP",
         "Japan",
-        ("japan", "nippon"),
+        ("japan", "nippon", "japon"),
         ("japanese",),
         ("Tokyo", "Osaka", "Kyoto", "Fukuoka", "Yokohama", "Nagoya"),
     ),
@@ -277,14 +423,14 @@ COUNTRIES: tuple[CountryTerms, ...] = (
     CountryTerms(
         "IE",
         "Ireland",
-        ("ireland",),
+        ("ireland", "irlande", "irland", "eire"),
         ("irish",),
         ("Dublin", "Cork", "Galway", "Limerick"),
     ),
     CountryTerms(
         "CH",
         "Switzerland",
-        ("switzerland",),
+        ("switzerland", "schweiz", "suisse", "svizzera"),
         ("swiss",),
         ("Zurich", "Geneva", "Basel", "Lausanne", "Bern", "Zug"),
     ),
@@ -298,21 +444,21 @@ COUNTRIES: tuple[CountryTerms, ...] = (
     CountryTerms(
         "DK",
         "Denmark",
-        ("denmark",),
+        ("denmark", "danmark", "danemark", "daenemark"),
         ("danish",),
         ("Copenhagen", "Aarhus", "Odense", "Aalborg"),
     ),
     CountryTerms(
         "FI",
         "Finland",
-        ("finland",),
+        ("finland", "suomi", "finnland"),
         ("finnish",),
         ("Helsinki", "Espoo", "Tampere", "Oulu", "Turku"),
     ),
     CountryTerms(
         "NO",
         "Norway",
-        ("norway",),
+        ("norway", "norge", "norwegen"),
         ("norwegian",),
         ("Oslo", "Bergen", "Trondheim", "Stavanger"),
     ),
@@ -326,21 +472,21 @@ COUNTRIES: tuple[CountryTerms, ...] = (
     CountryTerms(
         "AT",
         "Austria",
-        ("austria",),
+        ("austria", "osterreich", "oesterreich", "autriche"),
         ("austrian",),
         ("Vienna", "Graz", "Linz", "Salzburg"),
     ),
     CountryTerms(
         "BE",
         "Belgium",
-        ("belgium",),
+        ("belgium", "belgique", "belgie", "belgien"),
         ("belgian",),
         ("Brussels", "Antwerp", "Ghent", "Leuven"),
     ),
     CountryTerms(
         "MX",
         "Mexico",
-        ("mexico",),
+        ("mexico", "mexique", "mexiko"),
         ("mexican",),
         ("Mexico City", "Guadalajara", "Monterrey", "Puebla"),
     ),
@@ -368,7 +514,7 @@ COUNTRIES: tuple[CountryTerms, ...] = (
     CountryTerms(
         "CN",
         "China",
-        ("china",),
+        ("china", "chine"),
         ("chinese",),
         ("Beijing", "Shanghai", "Shenzhen", "Hangzhou", "Guangzhou", "Chengdu"),
     ),
@@ -405,6 +551,30 @@ CITY_ALIASES: dict[str, str] = {
     "kobenhavn": "Copenhagen",
     "geneve": "Geneva",
     "tel aviv yafo": "Tel Aviv",
+    # other languages' spellings, and umlauts written out ("Muenchen", "Zuerich")
+    "koeln": "Cologne",
+    "zuerich": "Zurich",
+    "duesseldorf": "Dusseldorf",
+    "goeteborg": "Gothenburg",
+    "malmoe": "Malmo",
+    "koebenhavn": "Copenhagen",
+    "kopenhagen": "Copenhagen",
+    "genf": "Geneva",
+    "mailand": "Milan",
+    "lissabon": "Lisbon",
+    "warschau": "Warsaw",
+    "bruessel": "Brussels",
+    "londres": "London",
+    "londra": "London",
+    "parigi": "Paris",
+    "monaco di baviera": "Munich",
+    "nueva york": "New York",
+    "bombay": "Mumbai",
+    "madras": "Chennai",
+    "peking": "Beijing",
+    "krakau": "Krakow",
+    "wroclaw": "Wroclaw",
+    "zurich": "Zurich",
 }
 
 # Every ISO 3166-1 alpha-2 code currently assigned (249), for validating ``country``.
@@ -444,3 +614,15 @@ def country_by_code(code: str) -> CountryTerms | None:
 def city_country(city: str) -> str | None:
     """The ISO code of the country a known city (stored spelling, any case) belongs to."""
     return _CITY_COUNTRY.get(city.strip().casefold())
+
+
+_CITY_SPELLING = {
+    **{city.casefold(): city for c in COUNTRIES for city in c.cities},
+    **{alias: city for alias, city in CITY_ALIASES.items()},
+}
+
+
+def canonical_city(city: str) -> str:
+    """A known city's stored spelling (from any case or listed alias); any other name, stripped, as given."""
+    clean = " ".join(city.split())
+    return _CITY_SPELLING.get(clean.casefold(), clean)

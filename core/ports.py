@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from core.interpretation import ParsedPrompt
 from core.model import (
     AddResult,
     Collection,
@@ -75,6 +76,14 @@ class Backend(CompanyDirectory, CollectionRepository, EmailDiscoveryRepository, 
         ...
 
     async def aclose(self) -> None: ...
+
+
+class PromptInterpreter(Protocol):
+    """Turns an ``ai_search`` prompt into filters. Never raises for what the prompt says: an interpreter
+    that cannot answer (a model that times out, refuses, is throttled or answers off-schema) answers with
+    the rules instead, and says so in ``ParsedPrompt.interpreter`` / ``fallback``."""
+
+    async def interpret(self, prompt: str) -> ParsedPrompt: ...
 
 
 class FlagsUnavailable(Exception):

@@ -16,7 +16,7 @@ from typing import Any
 
 from core.audit_chain import AuditKey
 from core.model import Principal
-from core.ports import Authenticator, Ports
+from core.ports import Authenticator, Ports, PromptInterpreter
 from core.shadow import shadow_running
 
 Probe = Callable[[], Awaitable[object]]
@@ -42,6 +42,7 @@ class Runtime:
     local_principal: Principal | None = None  # the caller when no token is required (stdio, auth=none)
     close: Callable[[], Awaitable[None]] | None = None  # the adapter's own clients
     token_auth: TokenAuth | None = None  # None: no bearer tokens (stdio, auth=none)
+    prompt_interpreter: PromptInterpreter | None = None  # ai_search's; None: the rules (core.interpreters)
     _running: AsyncExitStack = field(default_factory=AsyncExitStack, compare=False, repr=False)
 
     async def __aenter__(self) -> Runtime:
@@ -61,5 +62,10 @@ class Runtime:
             if closer is not None:
                 await closer()
         finally:
-            if self.close is not None:
-                await self.close()
+            try:
+                interpreter_close = getattr(self.prompt_interpreter, "aclose", None)
+                if interpreter_close is not None:
+                    await interpreter_close()
+            finally:
+                if self.close is not None:
+                    await self.close()

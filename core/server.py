@@ -34,8 +34,9 @@ from core.guards.pipeline import Guard, Next, ToolCall, compose
 from core.guards.ratelimit import RateLimitGuard
 from core.guards.resultcap import cap_results
 from core.guards.validation import validate_arguments
+from core.interpreters import RulesInterpreter
 from core.model import Principal
-from core.ports import Backend, CallRecord, Ports
+from core.ports import Backend, CallRecord, Ports, PromptInterpreter
 from core.telemetry import CallTelemetry
 from core.tools.registry import all_tools
 from core.tools.spec import ToolContext, ToolSpec
@@ -154,7 +155,9 @@ class _Unauthenticated(CoreError):
         super().__init__("No verified caller: send a valid bearer token.")
 
 
-def _run_handler(backend: Backend, cursors: CursorCodec) -> Next:
+def _run_handler(backend: Backend, cursors: CursorCodec, interpreter: PromptInterpreter | None) -> Next:
+    prompt_interpreter = interpreter or RulesInterpreter()
+
     async def run(call: ToolCall) -> BaseModel:
         ctx = ToolContext(
             tool=call.spec.name,
@@ -163,6 +166,7 @@ def _run_handler(backend: Backend, cursors: CursorCodec) -> Next:
             cursors=cursors,
             limit=call.limit or 20,
             quota=call.quota,
+            prompt_interpreter=prompt_interpreter,
         )
         return await call.spec.handler(call.args, ctx)
 
@@ -170,7 +174,11 @@ def _run_handler(backend: Backend, cursors: CursorCodec) -> Next:
 
 
 def build_pipeline(
-    settings: Settings, ports: Ports, cursors: CursorCodec, audit_key: AuditKey
+    settings: Settings,
+    ports: Ports,
+    cursors: CursorCodec,
+    audit_key: AuditKey,
+    prompt_interpreter: PromptInterpreter | None = None,
 ) -> tuple[Next, RateLimitGuard]:
     """Order, outside in: audit refusals -> deadline -> scopes -> validation -> mutation gate -> rate limit
     -> audit attempt/outcome -> result cap -> handler.
@@ -190,7 +198,7 @@ def build_pipeline(
         audit.audit_attempt,
         cap_results,
     ]
-    return compose(guards, _run_handler(ports.backend, cursors)), rate_limits
+    return compose(guards, _run_handler(ports.backend, cursors, prompt_interpreter)), rate_limits
 
 
 def build_server(
@@ -201,10 +209,11 @@ def build_server(
     audit_key: AuditKey,
     resolve_principal: Callable[[], Principal | None],
     specs: tuple[ToolSpec, ...] | None = None,
+    prompt_interpreter: PromptInterpreter | None = None,
     **sdk_kwargs: Any,
 ) -> CompanyMCPServer:
     specs = specs if specs is not None else all_tools()
-    pipeline, _ = build_pipeline(settings, ports, CursorCodec(cursor_secret), audit_key)
+    pipeline, _ = build_pipeline(settings, ports, CursorCodec(cursor_secret), audit_key, prompt_interpreter)
     return CompanyMCPServer(
         specs,
         pipeline,

@@ -187,7 +187,14 @@ class CompanyPage(ToolResult):
     capped: bool = Field(description=f"True when the requested limit was above {MAX_ITEMS} and was clamped.")
 
 
+def _absent_when_none(description: str) -> Any:
+    return Field(default=None, exclude_if=lambda value: value is None, description=description)
+
+
 class Understood(ToolResult):
+    """``industry``/``country``/``city`` hold a filter with exactly one value; with several, the plural field
+    lists them (and the singular one is null): the results then cover each value."""
+
     query: str | None = None
     industry: str | None = None
     country: str | None = None
@@ -196,6 +203,17 @@ class Understood(ToolResult):
     max_employees: int | None = None
     founded_after: int | None = None
     founded_before: int | None = None
+    industries: list[str] | None = _absent_when_none("Several industries, any of which matches.")
+    countries: list[str] | None = _absent_when_none("Several ISO country codes, any of which matches.")
+    cities: list[str] | None = _absent_when_none("Several cities, any of which matches.")
+    exclude_countries: list[str] | None = _absent_when_none("ISO country codes left out of the results.")
+    interpreter: str = Field(
+        default="rules", description="Who understood the prompt: 'rules', 'bedrock', 'azure_openai' or 'vertex'."
+    )
+    fallback: str | None = _absent_when_none(
+        "Why the configured model's answer was not used and the rules answered: "
+        "'timeout', 'refused', 'invalid_output', 'rate_limited' or 'unavailable'."
+    )
 
 
 def _quota_field() -> Any:

@@ -12,115 +12,34 @@ founded_after, founded_year < founded_before). So "more than 200" gives
 min_employees=201, "at least 200" gives 200, "after 2015" gives
 founded_after=2015, "since 2015" gives founded_after=2014 and "in 2015" gives
 founded_after=2014, founded_before=2016.
+
+Beyond numbers it reads size words ("startup", "mid-sized", "large") and ages against a reference year
+("founded in the last 5 years", "older than 20 years"), collects several values of a filter ("France or
+Spain", "fintech and insurtech"), sends a negated country ("outside the US") to ``exclude_countries``,
+lets a generic "software" yield to the industry it qualifies ("HR software"), and corrects slips in
+vocabulary words ("Germny"). The word tables are ``core.tools.prompt_words``; the tokenizer is
+``core.tools.prompt_tokens``.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Literal, TypeVar
 
+from core.interpretation import ParsedPrompt
 from core.lexicon import CITY_ALIASES, COUNTRIES, INDUSTRIES, ISO_COUNTRY_CODES, city_country
-from core.model import CompanyFilters
+from core.tools import prompt_words as words
+from core.tools.prompt_tokens import MAX_NUMBER, MAX_PROMPT_CHARS, Token
+from core.tools.prompt_tokens import key as _key
+from core.tools.prompt_tokens import tokenize as _tokenize
 
-# Longer prompts are cut: the parser is linear, but there is no use in reading an essay.
-MAX_PROMPT_CHARS = 4000
-_MAX_NUMBER = 10**12
+__all__ = ["MAX_PROMPT_CHARS", "ParsedPrompt", "parse_prompt"]
+
 
 V = TypeVar("V")
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedPrompt:
-    query: str | None = None
-    industry: str | None = None
-    country: str | None = None
-    city: str | None = None
-    min_employees: int | None = None
-    max_employees: int | None = None
-    founded_after: int | None = None  # exclusive: founded_year > founded_after
-    founded_before: int | None = None  # exclusive: founded_year < founded_before
-
-    def understood(self) -> dict[str, str | int]:
-        """The recognised fields only (the ``understood`` object of the ``ai_search`` result)."""
-        return {f.name: value for f in fields(self) if (value := getattr(self, f.name)) is not None}
-
-    def filters(self, match: Literal["all", "any"] = "any") -> CompanyFilters:
-        return CompanyFilters(**self.understood(), match=match)
-
-
-# -- tokens --------------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _Token:
-    raw: str  # as written, diacritics stripped (case kept: "DE" vs "de" matters)
-    norm: str  # lowercase
-    key: str  # norm, crudely singular: the form vocabulary lookups compare
-    number: Decimal | None = None  # for numbers: the value ("5,000" / "5k" -> 5000, "1.5" -> 1.5)
-    plus: bool = False  # "200+"
-    numeric: bool = False  # a number token, even one too absurd to have a value
-    used: bool = False
-
-
-_TOKEN = re.compile(
-    r"(?P<num>[0-9]+(?:[.,][0-9]+)*(?:[kKmM](?![^\W_]))?(?![^\W_])\+?)"
-    r"|(?P<word>[^\W_]+)"
-    r"|(?P<sym>[<>]=?|[-~])"
-)
-_DOTTED = re.compile(r"\b[uU]\.([sSkK])\.(?:([aA])\.?)?")
-_LETTER_HYPHEN = re.compile(r"(?<=[^\W\d_])[-\u2010-\u2015](?=[^\W\d_])")
-_THOUSANDS = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,3}(?:\.[0-9]{3}){2,}")
-
-
-def _strip_marks(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def _key(word: str) -> str:
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
-
-
-def _number(text: str) -> Decimal | None:
-    """ "5,000" -> 5000, "1.5k" -> 1500, "10K" -> 10000, "2m" -> 2000000; ``None`` when absurd."""
-    multiplier = 1
-    if text[-1] in "kKmM":
-        multiplier = 1000 if text[-1] in "kK" else 1_000_000
-        text = text[:-1]
-    if len(text) > 15:
-        return None
-    if _THOUSANDS.fullmatch(text):
-        text = text.replace(",", "").replace(".", "")
-    try:
-        value = Decimal(text.replace(",", ".")) * multiplier
-    except InvalidOperation:
-        return None
-    return value if value <= _MAX_NUMBER else None
-
-
-def _tokenize(prompt: str) -> list[_Token]:
-    text = _strip_marks(prompt[:MAX_PROMPT_CHARS])
-    text = _DOTTED.sub(lambda m: "U" + m.group(1).upper() + (m.group(2) or "").upper(), text)
-    text = _LETTER_HYPHEN.sub(" ", text)  # "e-commerce" -> "e commerce"; "50-200" keeps its dash
-    tokens: list[_Token] = []
-    for m in _TOKEN.finditer(text):
-        s = m.group()
-        if m.lastgroup == "num":
-            plus = s.endswith("+")
-            digits = s.rstrip("+")
-            value = _number(digits)
-            tokens.append(_Token(s, digits.lower(), digits.lower(), value, plus, numeric=True))
-        else:
-            tokens.append(_Token(s, s.casefold(), _key(s.casefold())))
-    return tokens
 
 
 # -- vocabulary phrases --------------------------------------------------------------------------
@@ -188,7 +107,7 @@ _STOPWORDS = _keys(
     "least fewer less greater larger bigger smaller lower higher minimum maximum min max exceeding excess plus "
     "later earlier onwards onward prior post pre "
     "top best leading biggest largest small large big medium sized size mid young "
-    "k thousand million"
+    "k thousand million " + words.FILLER
 )
 
 
@@ -233,7 +152,22 @@ _BARE_DECADE_PREPS = frozenset({("in",), ("from",), ("since",), ("during",), ("a
 _YEAR_POSTFIX = _phrase_table(
     [("or later|and later|or after|onwards|onward", "since"), ("or earlier|or before", "until")]
 )
-_MAX_PHRASE_WORDS = max(len(k) for k in (*_COMPARATORS, *_POSTFIX, *_YEAR_PREPS, *_YEAR_POSTFIX))
+_SIZES = _phrase_table(words.SIZE_PHRASES)
+_AGE_COMPARATORS = _phrase_table(words.AGE_COMPARATORS)
+_RECENT = _phrase_table([(words.RECENT_PHRASES, True)])
+_MAX_PHRASE_WORDS = max(
+    len(k) for k in (*_COMPARATORS, *_POSTFIX, *_YEAR_PREPS, *_YEAR_POSTFIX, *_SIZES, *_AGE_COMPARATORS, *_RECENT)
+)
+_NEGATIONS = frozenset(_key(w) for w in words.NEGATIONS)
+_GENERIC_INDUSTRY = "Software"  # "HR software", "software for hospitals": the other industry is what is meant
+
+# Typo correction compares against the words of the vocabulary; words any table knows are never corrected.
+_VOCAB_WORDS = tuple(sorted({w for phrase in _PHRASES for w in phrase if len(w) >= 4 and w.isalpha()}))
+_KNOWN_WORDS = frozenset(
+    {w for table in (_COMPARATORS, _POSTFIX, _YEAR_PREPS, _YEAR_POSTFIX, _SIZES, _AGE_COMPARATORS, _RECENT)
+     for phrase in table for w in phrase}
+    | set(_VOCAB_WORDS) | _STOPWORDS | _EMPLOYEE_NOUNS | _YEAR_NOUNS | _FOUNDED_WORDS
+)  # fmt: skip
 
 
 def _year_bounds(kind: str, first: int, last: int) -> tuple[int | None, int | None]:
@@ -250,10 +184,21 @@ def _year_bounds(kind: str, first: int, last: int) -> tuple[int | None, int | No
 _DECADE = re.compile(r"(1[89][0-9]0|20[0-9]0|[0-9]0)s")
 
 
+@dataclass(slots=True)
+class _Mention:
+    kind: _Kind
+    value: str
+    start: int
+    end: int
+    negated: bool = False
+
+
 class _Parser:
-    def __init__(self, tokens: list[_Token]) -> None:
+    def __init__(self, tokens: list[Token], reference_year: int) -> None:
         self.t = tokens
+        self.year = reference_year
         self.values: dict[str, str | int] = {}
+        self.mentions: list[_Mention] = []
 
     # small helpers over the token list
 
@@ -275,7 +220,7 @@ class _Parser:
         value = self.t[i].number
         assert value is not None
         multiplier = {"thousand": 1000, "k": 1000, "million": 1_000_000}.get(self.key(i + 1) or "")
-        if multiplier is not None and value * multiplier <= _MAX_NUMBER:
+        if multiplier is not None and value * multiplier <= MAX_NUMBER:
             return int(value * multiplier), 2
         return int(value), 1
 
@@ -454,11 +399,26 @@ class _Parser:
                 i += 1
                 continue
             kind, value = match
-            if kind == "industry" and self.values.get("industry", value) != value:
-                i += length  # a second, different industry stays in the free text
-                continue
-            self.set(kind, value)
+            self.mention(kind, value, i, i + length)
             i = self.use(i, i + length)
+
+    def mention(self, kind: _Kind, value: str, start: int, end: int) -> None:
+        """Record a place or industry; a place after a negation (or listed after a negated one) is excluded."""
+        negated = False
+        if kind != "industry":
+            k = start - 1
+            while k >= 0 and k > start - 4 and self.key(k) in words.NEGATION_GAP:
+                k -= 1
+            negated = self.key(k) in _NEGATIONS or (self.key(k - 1), self.key(k)) in words.NEGATION_PAIRS
+            previous = next((m for m in reversed(self.mentions) if m.kind != "industry"), None)
+            if previous is not None and previous.negated and self.joined(previous.end, start):
+                negated = True
+        self.mentions.append(_Mention(kind, value, start, end, negated))
+
+    def joined(self, end: int, start: int) -> bool:
+        """Only list words ("and", "or", ",", "the") lie between two mentions."""
+        between = [t for t in self.t[end:start] if t.norm not in ("the", "in")]
+        return 0 < start - end <= 4 and all(t.norm in words.LIST_JOINERS for t in between)
 
     def country_codes(self) -> None:
         for i, token in enumerate(self.t):
@@ -467,41 +427,133 @@ class _Parser:
             code = "GB" if token.raw.upper() == "UK" else token.raw.upper()
             if code not in ISO_COUNTRY_CODES or code in _ACRONYMS:
                 continue
-            after_prep = self.key(i - 1) in _LOCATION_PREPS
+            after_prep = self.key(i - 1) in _LOCATION_PREPS or self.key(i - 1) in _NEGATIONS
+            listed = any(m.kind == "country" and self.joined(m.end, i) for m in self.mentions)
             if token.raw.isupper():
-                ok = after_prep or token.norm not in _COMMON_TWO_LETTER
+                ok = after_prep or listed or token.norm not in _COMMON_TWO_LETTER
             else:
-                ok = after_prep and (token.norm == "us" or token.norm not in _COMMON_TWO_LETTER)
-            if ok:  # a second country is read but ignored, like a second country name
-                self.set("country", code)
+                ok = (after_prep or listed) and (token.norm == "us" or token.norm not in _COMMON_TWO_LETTER)
+            if ok:
+                self.mention("country", code, i, i + 1)
                 token.used = True
         # "IT" in capitals is the industry, never Italy.
-        for token in self.t:
-            if not token.used and token.raw == "IT" and self.values.get("industry", "IT Services") == "IT Services":
-                self.set("industry", "IT Services")
+        for i, token in enumerate(self.t):
+            if not token.used and token.raw == "IT":
+                self.mention("industry", "IT Services", i, i + 1)
                 token.used = True
 
+    def industries(self) -> list[str]:
+        """The industries named, in order; "software" yields to another industry it is not listed with."""
+        named = [m for m in self.mentions if m.kind == "industry"]
+        others = [m for m in named if m.value != _GENERIC_INDUSTRY]
+        kept = [
+            m
+            for m in named
+            if m.value != _GENERIC_INDUSTRY
+            or not others
+            or any(self.joined(m.end, o.start) or self.joined(o.end, m.start) for o in others)
+        ]
+        return list(dict.fromkeys(m.value for m in kept))
+
+    # size and age words
+
+    def sizes(self) -> None:
+        for i in range(len(self.t)):
+            if self.t[i].used:
+                continue
+            found = self.phrase_at(i, _SIZES)
+            if found is not None and not any(t.used for t in self.t[i : i + found[0]]):
+                low, high = found[1]
+                if low is not None:
+                    self.set("min_employees", low)
+                if high is not None:
+                    self.set("max_employees", high)
+                self.use(i, i + found[0])
+                continue
+            recent = self.phrase_at(i, _RECENT)
+            if recent is not None and not any(t.used for t in self.t[i : i + recent[0]]):
+                self.set("founded_after", self.year - words.RECENT_YEARS)
+                self.use(i, i + recent[0])
+
+    def ages(self, i: int) -> int | None:
+        """ "(founded) in the last 5 years", "older than 20 years", "less than 10 years old"; the index after."""
+        start = i
+        if self.key(i) in _FOUNDED_WORDS:
+            i += 1
+        j = i + (self.key(i) in ("in", "within", "during", "over", "for"))
+        j += self.key(j) == "the"
+        if self.key(j) in words.LAST_WORDS:
+            j += 1
+            number = self.number_at(j)
+            if number is not None and self.key(j + number[1]) in _YEAR_NOUNS and number[0] <= 300:
+                years, end = number[0], j + number[1] + 1
+            elif self.key(j) in ("decade", "year"):
+                years, end = (10 if self.key(j) == "decade" else 1), j + 1
+            else:
+                return None
+            self.set("founded_after", self.year - years)
+            return self.use(start, end)
+        found = self.phrase_at(i, _AGE_COMPARATORS)
+        if found is None:
+            return None
+        length, (direction, offset) = found
+        number = self.number_at(i + length)
+        if number is None or number[0] > 300 or self.key(i + length + number[1]) not in _YEAR_NOUNS:
+            return None
+        end = i + length + number[1] + 1
+        if self.key(end) in ("old", "ago"):
+            end += 1
+        elif direction.endswith("?"):
+            return None  # "over 20 years" alone is no age ("over 20 years of experience")
+        n = number[0]
+        if direction.startswith("older"):
+            self.set("founded_before", self.year - n + 1 - offset)  # age > n: founded_year < year - n
+        else:
+            self.set("founded_after", self.year - n - 1 + offset)  # age < n: founded_year > year - n
+        return self.use(start, end)
+
+    def typos(self) -> None:
+        for token in self.t:
+            if not token.used and not token.numeric:
+                fixed = words.correct_typo(token.key, _VOCAB_WORDS, _KNOWN_WORDS)
+                if fixed is not None:
+                    token.key = fixed
+
     def run(self) -> ParsedPrompt:
+        self.typos()
         i = 0
         while i < len(self.t):
-            end = None if self.t[i].used else (self.founded(i) or self.employees(i))
+            end = None if self.t[i].used else (self.ages(i) or self.founded(i) or self.employees(i))
             i = end if end is not None else i + 1
         self.vocabulary()
         self.country_codes()
-        city = self.values.get("city")
-        if isinstance(city, str) and "country" not in self.values:
-            code = city_country(city)
-            if code is not None:
-                self.set("country", code)
-        words = [
+        self.sizes()
+        places = [m for m in self.mentions if m.kind != "industry"]
+        countries = [m.value for m in places if m.kind == "country" and not m.negated]
+        cities = list(dict.fromkeys(m.value for m in places if m.kind == "city" and not m.negated))
+        excluded = [m.value for m in places if m.kind == "country" and m.negated]
+        if cities and not countries:  # a city implies its country (when every city's country is known)
+            implied = [city_country(c) for c in cities]
+            countries = [c for c in implied if c is not None] if None not in implied else []
+        kept = [
             t.norm
             for t in self.t
             if not t.used and not t.numeric and len(t.norm) > 1 and t.key not in _STOPWORDS and t.norm.isalnum()
         ]
-        query = " ".join(dict.fromkeys(words)) or None
-        return ParsedPrompt(query=query, **self.values)
+        return ParsedPrompt(
+            query=" ".join(dict.fromkeys(kept)) or None,
+            industries=tuple(self.industries()),
+            countries=tuple(c for c in dict.fromkeys(countries) if c not in excluded),
+            cities=tuple(cities),
+            exclude_countries=tuple(dict.fromkeys(excluded)),
+            **self.values,  # type: ignore[arg-type]
+        )
 
 
-def parse_prompt(prompt: str) -> ParsedPrompt:
-    """Parse a natural-language company search; never raises on any text."""
-    return _Parser(_tokenize(prompt)).run()
+def parse_prompt(prompt: str, *, reference_year: int | None = None) -> ParsedPrompt:
+    """Parse a natural-language company search; never raises on any text.
+
+    ``reference_year`` is "now" for ages ("founded in the last 5 years"); default: the current UTC year.
+    """
+    year = reference_year if reference_year is not None else datetime.now(UTC).year
+    return _Parser(_tokenize(prompt), year).run()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
@@ -11,8 +11,9 @@ from pydantic import BaseModel
 from core.catalog import ToolKind
 from core.catalog import tool_kind as _catalog_entry
 from core.cursor import CursorCodec, fingerprint
+from core.interpreters import RulesInterpreter
 from core.model import Page, PageRequest, Principal
-from core.ports import Backend, Quota
+from core.ports import Backend, PromptInterpreter, Quota
 
 if TYPE_CHECKING:  # the SDK's types only where the SDK is served (core.server); the guards load without it
     from mcp.types import Tool, ToolAnnotations
@@ -28,6 +29,7 @@ class ToolContext:
     cursors: CursorCodec
     limit: int = 20
     quota: Quota | None = None
+    prompt_interpreter: PromptInterpreter = field(default_factory=RulesInterpreter)
 
     def page_request(self, cursor: str | None, query: dict[str, Any]) -> tuple[PageRequest, str]:
         """Turn the client's cursor into a backend page request; the fingerprint binds the cursor to ``query``."""

@@ -23,5 +23,6 @@ def test_quick_benchmark_runs_and_reports(tmp_path: Path) -> None:
     assert all(row["product"]["p50_ms"] > 0 and row["bare"]["p50_ms"] > 0 for row in results["latency"])
     assert any(row["server"] == "company-mcp" and row["workers"] == 2 for row in results["throughput"])
     assert (tmp_path / "latency.png").read_bytes().startswith(b"\x89PNG")
-    assert "## Peer" in done.stdout and "## Scale" in done.stdout
+    assert "## Peer" in done.stdout and "## Scale" in done.stdout and "## ai_search understanding" in done.stdout
+    assert results["ai_search"]["cases"] >= 80 and results["ai_search"]["interpreter"]["p99_ms"] > 0
     assert results["scale"]["sqlite"]["p99_ms"] > 0 and "postgresql" in results["scale"]

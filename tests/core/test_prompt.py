@@ -16,7 +16,10 @@ CASES: list[tuple[str, dict[str, Any]]] = [
         "fintech companies in Germany with more than 200 employees founded after 2015",
         {"industry": "Financial Technology", "country": "DE", "min_employees": 201, "founded_after": 2015},
     ),
-    ("biotech startups in Boston", {"industry": "Biotechnology", "country": "US", "city": "Boston"}),
+    (
+        "biotech startups in Boston",
+        {"industry": "Biotechnology", "country": "US", "city": "Boston", "max_employees": 200},
+    ),
     (
         "Software companies in DE with 50-200 employees",
         {"industry": "Software", "country": "DE", "min_employees": 50, "max_employees": 200},
@@ -152,8 +155,13 @@ def test_iso_codes_count_when_written_as_codes() -> None:
 
 def test_unknown_words_are_kept_for_ranking() -> None:
     parsed = parse_prompt("companies that make carbon accounting tools for breweries")
-    assert parsed.understood() == {"query": "make carbon accounting tools breweries"}
-    assert parse_prompt("fintech or insurtech in NYC").query == "insurtech"  # a second industry stays as text
+    assert parsed.understood() == {"query": "carbon accounting breweries"}  # "make", "tools", "for" are filler
+    # Several industries are several values: the results cover each.
+    assert parse_prompt("fintech or insurtech in NYC").understood() == {
+        "industries": ["Financial Technology", "Insurance"],
+        "country": "US",
+        "city": "New York",
+    }
 
 
 def test_unparseable_prompt_yields_only_its_meaningful_words() -> None:
@@ -164,7 +172,11 @@ def test_unparseable_prompt_yields_only_its_meaningful_words() -> None:
 
 
 def test_a_city_implies_its_country_but_an_explicit_country_wins() -> None:
-    assert parse_prompt("startups in Bangalore").understood() == {"country": "IN", "city": "Bangalore"}
+    assert parse_prompt("startups in Bangalore").understood() == {
+        "country": "IN",
+        "city": "Bangalore",
+        "max_employees": 200,
+    }
     assert parse_prompt("Bengaluru").city == "Bangalore"
     assert parse_prompt("Mexico City logistics").understood() == {
         "industry": "Logistics",
@@ -181,12 +193,18 @@ def test_parsed_prompt_gives_search_filters() -> None:
     assert ParsedPrompt().understood() == {}
 
 
-KEYS = {"query", "industry", "country", "city", "min_employees", "max_employees", "founded_after", "founded_before"}
+KEYS = {
+    "query", "industry", "country", "city", "min_employees", "max_employees", "founded_after", "founded_before",
+    "industries", "countries", "cities", "exclude_countries",
+}  # fmt: skip
 FRAGMENTS = st.sampled_from(
     [
         "fintech", "in", "DE", "it", "IT", "more than", "fewer than", "between", "and", "-", "+", "employees",
         "founded", "after", "since", "the", "90s", "1990s", "2015", "5,000", "1.5k", "99999999999999999999", "k",
         "'s", "u.s.", "Zürich", "São Paulo", " ", ",", "<", ">=", "~", "İ", "ﬁ", "\u0301", "٣", "½", "\x00", "\n",
+        "five", "hundred", "a", "thousand", "one", "dozen", "or", "outside", "non", "not", "last", "years", "old",
+        "older than", "younger than", "startup", "large", "small", "mid-sized", "Germny", "Muenchen", "Berlin",
+        "France", "US", "software", "hospitals", "ago", "decade", "young", "0", "301",
     ]
 )  # fmt: skip
 
@@ -214,3 +232,106 @@ def test_any_mix_of_tricky_fragments_parses_to_valid_filters(prompt: str) -> Non
 def test_very_long_prompt_is_cheap() -> None:
     parsed = parse_prompt("fintech in Berlin with more than 5 employees " * 1000)
     assert parsed.industry == "Financial Technology"
+
+
+@pytest.mark.parametrize(
+    ("prompt", "expected"),
+    [
+        ("startups in Germany", {"country": "DE", "max_employees": 200}),
+        ("small fintech companies", {"industry": "Financial Technology", "max_employees": 50}),
+        ("mid-sized insurers", {"industry": "Insurance", "min_employees": 51, "max_employees": 1000}),
+        ("large logistics firms in the US", {"industry": "Logistics", "country": "US", "min_employees": 1001}),
+        ("enterprise software vendors", {"industry": "Software"}),  # "enterprise software" is the industry
+        ("small companies with over 10 employees", {"min_employees": 11, "max_employees": 50}),  # a number wins
+        ("companies with over 1k staff", {"min_employees": 1001}),
+        ("between 50 and 500 people", {"min_employees": 50, "max_employees": 500}),
+    ],
+)
+def test_size_words(prompt: str, expected: dict[str, Any]) -> None:
+    assert parse_prompt(prompt, reference_year=2026).understood() == expected
+
+
+@pytest.mark.parametrize(
+    ("prompt", "expected"),
+    [
+        ("founded in the last 5 years", {"founded_after": 2021}),  # 2022..2026
+        ("founded within the past decade", {"founded_after": 2016}),
+        ("older than 20 years", {"founded_before": 2006}),  # age > 20: founded 2005 or earlier
+        ("at least 20 years old", {"founded_before": 2007}),
+        ("less than 10 years old", {"founded_after": 2016}),
+        ("founded less than 5 years ago", {"founded_after": 2021}),
+        ("young companies", {"founded_after": 2021}),
+        ("since 2015", {"founded_after": 2014}),
+        ("consultants with over 20 years of experience", {"industry": "Consulting", "query": "experience"}),
+    ],
+)
+def test_age_words_count_from_the_reference_year(prompt: str, expected: dict[str, Any]) -> None:
+    assert parse_prompt(prompt, reference_year=2026).understood() == expected
+
+
+def test_the_reference_year_defaults_to_now() -> None:
+    from datetime import UTC, datetime
+
+    assert parse_prompt("founded in the last 5 years").founded_after == datetime.now(UTC).year - 5
+
+
+@pytest.mark.parametrize(
+    ("prompt", "expected"),
+    [
+        ("companies in France or Spain", {"countries": ["FR", "ES"]}),
+        ("fintech and insurtech", {"industries": ["Financial Technology", "Insurance"]}),
+        ("France, Spain and Italy", {"countries": ["FR", "ES", "IT"]}),
+        ("fintech in DE or FR", {"industry": "Financial Technology", "countries": ["DE", "FR"]}),
+        ("Berlin or Munich", {"country": "DE", "cities": ["Berlin", "Munich"]}),
+        ("London or Paris", {"countries": ["GB", "FR"], "cities": ["London", "Paris"]}),
+        ("fintech outside the US", {"industry": "Financial Technology", "exclude_countries": ["US"]}),
+        ("non-US banks", {"industry": "Financial Technology", "exclude_countries": ["US"]}),
+        ("excluding France and Spain", {"exclude_countries": ["FR", "ES"]}),
+        ("software in Germany but not in Berlin", {"industry": "Software", "country": "DE"}),  # no city, no "not"
+    ],
+)
+def test_several_values_and_negations(prompt: str, expected: dict[str, Any]) -> None:
+    assert parse_prompt(prompt).understood() == expected
+
+
+def test_several_values_become_one_search_each() -> None:
+    searches = parse_prompt("fintech or insurtech in France or Spain with over 100 staff").searches()
+    combos = {(f.industry, f.country) for f in searches}
+    assert combos == {(i, c) for i in ("Financial Technology", "Insurance") for c in ("FR", "ES")}
+    assert all(f.min_employees == 101 and f.match == "any" for f in searches)
+    many = parse_prompt("fintech, insurtech, biotech, robotics and gaming in FR, ES, DE, IT, NL").searches()
+    assert len(many) == 8  # bounded fan-out
+
+
+@pytest.mark.parametrize(
+    ("prompt", "expected"),
+    [
+        ("companies that make software for hospitals", {"industry": "Healthcare"}),
+        ("HR software", {"industry": "Human Resources"}),
+        ("payments companies", {"industry": "Financial Technology"}),
+        ("b2b saas for HR", {"industry": "Human Resources"}),
+        ("fintech and software companies", {"industries": ["Financial Technology", "Software"]}),  # listed: both
+        ("please find me some really good companies that build things", {"query": "things"}),
+    ],
+)
+def test_near_words_and_filler(prompt: str, expected: dict[str, Any]) -> None:
+    assert parse_prompt(prompt).understood() == expected
+
+
+@pytest.mark.parametrize(
+    ("prompt", "expected"),
+    [
+        ("fintec in Germny", {"industry": "Financial Technology", "country": "DE"}),
+        ("logisitcs in Frnace", {"industry": "Logistics", "country": "FR"}),
+        ("mid market companies", {"min_employees": 51, "max_employees": 1000}),  # "market" is no "marketing"
+        ("fewer than fifty staff", {"max_employees": 49}),
+        ("five hundred and fifty employees or more", {"min_employees": 550}),
+        ("founded in two thousand fifteen", {"founded_after": 2014, "founded_before": 2016}),
+        ("over a thousand employees", {"min_employees": 1001}),
+        ("one of the best fintechs", {"industry": "Financial Technology"}),
+        ("Muenchen", {"country": "DE", "city": "Munich"}),
+        ("firms in Deutschland or Frankreich", {"countries": ["DE", "FR"]}),
+    ],
+)
+def test_typos_number_words_and_other_languages(prompt: str, expected: dict[str, Any]) -> None:
+    assert parse_prompt(prompt).understood() == expected

@@ -26,6 +26,7 @@ async def test_ai_search_reports_what_it_understood_and_applies_it(data_dir: Pat
         "city": None,
         "max_employees": None,
         "founded_before": None,
+        "interpreter": "rules",
     }
     assert result["items"], "the small store has German software companies"
     for item in result["items"]:
@@ -37,6 +38,27 @@ async def test_ai_search_still_ranks_a_prompt_it_cannot_parse(data_dir: Path) ->
     async with in_process_client(data_dir) as client:
         result = ok(await client.call_tool("ai_search", {"prompt": "zzqx cloud blorp platform"}))
     assert result["items"] and result["understood"]["query"]
+
+
+async def test_ai_search_reads_the_words_people_use(data_dir: Path) -> None:
+    """The issue's first tries: no filler word searched, sizes applied, every value of a list covered."""
+    async with in_process_client(data_dir) as client:
+        hospitals = ok(await client.call_tool("ai_search", {"prompt": "companies that make software for hospitals"}))
+        large = ok(await client.call_tool("ai_search", {"prompt": "large logistics firms"}))
+        both = ok(await client.call_tool("ai_search", {"prompt": "b2b saas for HR in France or Spain", "limit": 40}))
+    assert "query" not in hospitals["understood"] or hospitals["understood"]["query"] is None
+    assert hospitals["items"] and {i["industry"] for i in hospitals["items"]} == {"Healthcare"}
+    assert large["items"] and all(i["employee_count"] > 1000 and i["industry"] == "Logistics" for i in large["items"])
+    assert both["understood"]["countries"] == ["FR", "ES"] and both["understood"]["country"] is None
+    assert {i["country"] for i in both["items"]} == {"FR", "ES"}
+    assert {i["industry"] for i in both["items"]} == {"Human Resources"}
+
+
+async def test_ai_search_leaves_out_excluded_countries(data_dir: Path) -> None:
+    async with in_process_client(data_dir) as client:
+        result = ok(await client.call_tool("ai_search", {"prompt": "fintech outside the US", "limit": 30}))
+    assert result["understood"]["exclude_countries"] == ["US"]
+    assert len(result["items"]) == 30 and all(i["country"] != "US" for i in result["items"])
 
 
 async def test_email_discovery_completes_after_a_short_delay(data_dir: Path) -> None:
