@@ -71,7 +71,6 @@ class GcpStackConfig:
     min_instances: int = 0
     max_instances: int = 10
     flags_refresh_s: int = 15
-    log_retention_days: int = 30
     audit_retention_days: int = 365
     audit_bucket_locked: bool = True
     error_rate_threshold_percent: float = 5.0
@@ -152,8 +151,6 @@ def validate(cfg: GcpStackConfig) -> None:
         raise _fail("maxInstances", f"{cfg.max_instances} must be 1..1000")
     if not 1 <= cfg.flags_refresh_s <= 3600:
         raise _fail("flagsRefreshS", f"{cfg.flags_refresh_s} must be 1..3600")
-    if not 1 <= cfg.log_retention_days <= 3650:
-        raise _fail("logRetentionDays", f"{cfg.log_retention_days} must be 1..3650")
     if not AUDIT_RETENTION_MIN_DAYS <= cfg.audit_retention_days <= AUDIT_RETENTION_MAX_DAYS:
         raise _fail("auditRetentionDays", f"{cfg.audit_retention_days} must be 1..3650")
     if isinstance(cfg.alarm_email, str) and not _EMAIL_RE.match(cfg.alarm_email):
@@ -214,7 +211,6 @@ OPTIONAL_KEYS: Final[dict[str, tuple[str, Kind]]] = {
     "minInstances": ("min_instances", "int"),
     "maxInstances": ("max_instances", "int"),
     "flagsRefreshS": ("flags_refresh_s", "int"),
-    "logRetentionDays": ("log_retention_days", "int"),
     "auditRetentionDays": ("audit_retention_days", "int"),
     "auditBucketLocked": ("audit_bucket_locked", "bool"),
     "errorRateThresholdPercent": ("error_rate_threshold_percent", "float"),
