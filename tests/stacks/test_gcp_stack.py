@@ -404,7 +404,7 @@ def test_without_an_image_everything_but_the_services_is_deployed() -> None:
     assert deployment.mocks.of_type("gcp:artifactregistry/repository:Repository")
     repository = f"{REGION}-docker.pkg.dev/{PROJECT}/company-mcp/company-mcp"
     assert deployment.outputs["imageRepository"] == repository
-    assert deployment.outputs["nextStep"].startswith(f"gcloud builds submit --tag {repository}:latest .")
+    assert deployment.outputs["nextStep"].startswith(f"docker build -f deploy/gcp/Dockerfile -t {repository}:latest .")
 
 
 def test_the_seed_job_runs_as_its_own_database_administrator() -> None:

@@ -34,8 +34,8 @@ from stacks.components.gcp.service import OidcArgs, Services
 from stacks.config import PROJECT
 
 BUILD_HINT: Final = (
-    "gcloud builds submit --tag {image}:latest . && "
-    'pulumi config set company-mcp:image "$(gcloud artifacts docker images describe {image}:latest '
+    "docker build -f deploy/gcp/Dockerfile -t {image}:latest . && docker push {image}:latest && "
+    "pulumi config set company-mcp:image \"$(gcloud artifacts docker images describe {image}:latest "
     "--format='value(image_summary.fully_qualified_digest)')\" && pulumi up"
 )
 
