@@ -20,24 +20,26 @@ SEED_COMPANIES: Final = 50_000
 # Runs in the image (python -c): google-auth, psycopg and companydata are there for the API.
 SEED_SCRIPT: Final = """
 import os
-import google.auth
-import google.auth.transport.requests
 import psycopg
 from psycopg import sql
 from companydata.postgres_schema import migrate_postgres
 from companydata.postgres_seed import seed_postgres
 
-credentials, _ = google.auth.default(scopes=["https://www.googleapis.com/auth/sqlservice.login"])
-credentials.refresh(google.auth.transport.requests.Request())
-os.environ["PGPASSWORD"] = credentials.token
-store = os.environ["SEED_STORE"]
-migrate_postgres(store, "public")
-seed_postgres(store, int(os.environ["SEED_COMPANIES"]), schema="public", progress=False)
-api_user = sql.Identifier(os.environ["API_DB_USER"])
+if "PGPASSWORD" not in os.environ:  # on Cloud Run: IAM database login, the account's access token is the password
+    import google.auth
+    import google.auth.transport.requests
+
+    credentials, _ = google.auth.default(scopes=["https://www.googleapis.com/auth/sqlservice.login"])
+    credentials.refresh(google.auth.transport.requests.Request())
+    os.environ["PGPASSWORD"] = credentials.token
+store, schema = os.environ["SEED_STORE"], os.environ.get("SEED_SCHEMA", "public")
+migrate_postgres(store, schema)
+seed_postgres(store, int(os.environ["SEED_COMPANIES"]), schema=schema, progress=False)
+api_user, space = sql.Identifier(os.environ["API_DB_USER"]), sql.Identifier(schema)
 with psycopg.connect(store) as conn:
-    conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(api_user))
-    conn.execute(sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {}").format(api_user))
-    conn.execute(sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {}").format(api_user))
+    conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(space, api_user))
+    conn.execute(sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {} TO {}").format(space, api_user))
+    conn.execute(sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {} TO {}").format(space, api_user))
 print("seeded and granted", flush=True)
 """.strip()
 
@@ -88,6 +90,7 @@ class SeedJob(pulumi.ComponentResource):
                             "resources": {"limits": {"cpu": "1", "memory": "1Gi"}},
                             "envs": [
                                 {"name": "SEED_STORE", "value": store},
+                                {"name": "SEED_SCHEMA", "value": "public"},
                                 {"name": "SEED_COMPANIES", "value": str(SEED_COMPANIES)},
                                 {"name": "API_DB_USER", "value": args["api_user"]},
                             ],

@@ -148,6 +148,7 @@ def api_environment(args: ServicesArgs, api_url: pulumi.Input[str]) -> list[dict
             lambda parts: database_url(str(parts[0]), str(parts[1]), str(parts[2]))
         ),
         api_env("db_schema"): "public",
+        api_env("db_migrate"): "false",  # the seed job owns the schema; the API's user may not create tables
         api_env("auth"): "google",
         api_env("google_audience"): api_url,
         api_env("google_allowed_service_accounts"): args["mcp_email"],

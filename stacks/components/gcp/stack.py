@@ -35,7 +35,7 @@ from stacks.config import PROJECT
 
 BUILD_HINT: Final = (
     "docker build -f deploy/gcp/Dockerfile -t {image}:latest . && docker push {image}:latest && "
-    "pulumi config set company-mcp:image \"$(gcloud artifacts docker images describe {image}:latest "
+    'pulumi config set company-mcp:image "$(gcloud artifacts docker images describe {image}:latest '
     "--format='value(image_summary.fully_qualified_digest)')\" && pulumi up"
 )
 
