@@ -38,7 +38,8 @@ seed_postgres(store, int(os.environ["SEED_COMPANIES"]), schema=schema, progress=
 api_user, space = sql.Identifier(os.environ["API_DB_USER"]), sql.Identifier(schema)
 with psycopg.connect(store) as conn:
     conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(space, api_user))
-    conn.execute(sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {} TO {}").format(space, api_user))
+    tables = sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {} TO {}")
+    conn.execute(tables.format(space, api_user))
     conn.execute(sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {} TO {}").format(space, api_user))
 print("seeded and granted", flush=True)
 """.strip()
