@@ -24,6 +24,7 @@ SERVICES: Final = (
     "logging.googleapis.com",
     "monitoring.googleapis.com",
     "iam.googleapis.com",
+    "cloudresourcemanager.googleapis.com",  # project IAM grants and the project-number lookup
 )
 
 
