@@ -100,7 +100,7 @@ class ServicesArgs(TypedDict):
     depends_on: NotRequired[Sequence[pulumi.Resource]]
 
 
-def _plain(env: dict[str, pulumi.Input[str]]) -> list[dict[str, pulumi.Input[str]]]:
+def _plain(env: dict[str, pulumi.Input[str]]) -> list[dict[str, object]]:
     return [{"name": key, "value": value} for key, value in env.items()]
 
 
@@ -155,7 +155,7 @@ def api_environment(args: ServicesArgs, api_url: pulumi.Input[str]) -> list[dict
         api_env("public_hosts"): host,
         "GOOGLE_CLOUD_PROJECT": args["project"],
     }
-    return _plain(env)  # type: ignore[return-value]
+    return _plain(env)
 
 
 class Services(pulumi.ComponentResource):
