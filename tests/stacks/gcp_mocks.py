@@ -17,7 +17,9 @@ REDIS_HOST: Final = "10.90.1.4"
 REDIS_AUTH: Final = "mock-redis-auth-string"
 REDIS_CA: Final = "-----BEGIN CERTIFICATE-----\nMOCK\n-----END CERTIFICATE-----\n"
 DIGEST: Final = "0123456789abcdef" * 4
-IMAGE: Final = f"{REGION}-docker.pkg.dev/{PROJECT}/company-mcp/company-mcp@sha256:{DIGEST}"
+REPOSITORY: Final = f"{REGION}-docker.pkg.dev/{PROJECT}/company-mcp"
+IMAGE: Final = f"{REPOSITORY}/company-mcp@sha256:{DIGEST}"
+API_IMAGE: Final = f"{REPOSITORY}/company-api@sha256:{DIGEST[::-1]}"
 
 
 class RecordingGcpMocks(pulumi.runtime.Mocks):

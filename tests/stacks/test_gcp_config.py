@@ -16,7 +16,7 @@ import yaml
 from stacks.components.gcp.config import OPTIONAL_KEYS, PROVIDER_KEYS, REQUIRED_KEYS, GcpStackConfig, load_gcp_config
 from stacks.config import StackConfigError, read_cloud
 from tests.stacks.conftest import plain
-from tests.stacks.gcp_mocks import IMAGE, PROJECT, REGION
+from tests.stacks.gcp_mocks import API_IMAGE, IMAGE, PROJECT, REGION
 from tests.stacks.test_gcp_stack import RUN_SERVICE, fresh_gcp_mocks, make_gcp_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,6 +32,9 @@ EXAMPLE = ROOT / "Pulumi.gcp-dev.example.yaml"
         ({"environment": "a-very-long-environment"}, "company-mcp:environment"),
         ({"image": "docker.io/library/python:3.12"}, "company-mcp:image"),
         ({"image": IMAGE.replace("@sha256:", ":")}, "company-mcp:image"),
+        ({"api_image": "company-api:latest"}, "company-mcp:apiImage"),
+        ({"api_image": None}, "company-mcp:apiImage"),
+        ({"image": None}, "company-mcp:image"),
         ({"oidc_issuer": "http://accounts.google.com"}, "company-mcp:oidcIssuer"),
         ({"oidc_profile": "cognito"}, "company-mcp:oidcProfile"),
         ({"oidc_audience": " "}, "company-mcp:oidcAudience"),
@@ -107,7 +110,7 @@ def test_load_reads_the_example_and_the_cloud_dispatches(stack_config: dict[str,
     cfg: GcpStackConfig = read["cfg"]
     assert read["cloud"] == "gcp"
     assert cfg.project == PROJECT and cfg.region == REGION
-    assert cfg.image is None and cfg.environment == "dev"
+    assert cfg.image is None and cfg.api_image is None and cfg.environment == "dev"
     assert isinstance(cfg.alarm_email, pulumi.Output)  # read as a secret
     assert cfg.oidc_claim_scopes is not None
     assert json.loads(cfg.oidc_claim_scopes) == {
@@ -139,6 +142,7 @@ def test_the_example_configuration_runs_as_shipped(stack_config: dict[str, str])
 def test_with_an_image_the_program_deploys_both_services(stack_config: dict[str, str]) -> None:
     stack_config.update(_example_config())
     stack_config["company-mcp:image"] = IMAGE
+    stack_config["company-mcp:apiImage"] = API_IMAGE
     declared = _run_program(stack_config)
     services = [plain(d.inputs) for d in declared if d.type == RUN_SERVICE]
     assert sorted(s["name"] for s in services) == ["company-mcp-dev-api", "company-mcp-dev-mcp"]

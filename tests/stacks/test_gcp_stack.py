@@ -23,6 +23,7 @@ from stacks.components.gcp.identity import PRIMITIVE_ROLES
 from stacks.components.gcp.observability import metric_type
 from tests.stacks.conftest import plain
 from tests.stacks.gcp_mocks import (
+    API_IMAGE,
     DB_PRIVATE_IP,
     IMAGE,
     PROJECT,
@@ -30,6 +31,7 @@ from tests.stacks.gcp_mocks import (
     REDIS_AUTH,
     REDIS_HOST,
     REGION,
+    REPOSITORY,
     RecordingGcpMocks,
 )
 
@@ -94,6 +96,7 @@ def make_gcp_config(**overrides: Any) -> GcpStackConfig:
         "region": REGION,
         "environment": "dev",
         "image": IMAGE,
+        "api_image": API_IMAGE,
         "oidc_audience": "1234-abc.apps.googleusercontent.com",
         "oidc_claim_scopes": CLAIM_RULES,
         "alarm_email": "ops@example.com",
@@ -283,17 +286,19 @@ def test_the_api_service_carries_every_contract_name(gcp: GcpDeployment) -> None
 
 def test_both_services_run_the_configured_image_with_direct_vpc_egress(gcp: GcpDeployment) -> None:
     mcp, api = gcp.service("company-mcp-dev-mcp"), gcp.service("company-mcp-dev-api")
-    for service, account, egress in ((mcp, MCP_EMAIL, "ALL_TRAFFIC"), (api, API_EMAIL, "PRIVATE_RANGES_ONLY")):
+    for service, account, egress, image in (
+        (mcp, MCP_EMAIL, "ALL_TRAFFIC", IMAGE),
+        (api, API_EMAIL, "PRIVATE_RANGES_ONLY", API_IMAGE),
+    ):
         template = service["template"]
         assert template["serviceAccount"] == account
-        assert template["containers"][0]["image"] == IMAGE
+        assert template["containers"][0]["image"] == image
+        assert "commands" not in template["containers"][0]  # each image's CMD starts its server
         assert template["vpcAccess"]["egress"] == egress
         assert template["vpcAccess"]["networkInterfaces"][0]["subnetwork"].endswith("/subnetworks/company-mcp-dev-run")
-    assert mcp["template"]["containers"][0]["commands"] + mcp["template"]["containers"][0]["args"] == [
-        "python",
-        "-m",
-        "adapters.gcp.cloud_run",
-    ]
+    # Instance-based billing for the MCP server (its metrics writer runs between requests), request-based for the API.
+    assert mcp["template"]["containers"][0]["resources"]["cpuIdle"] is False
+    assert api["template"]["containers"][0]["resources"]["cpuIdle"] is True
     assert mcp["template"]["volumes"][0]["secret"]["items"][0]["path"] == "server-ca.pem"
 
 
@@ -399,12 +404,14 @@ def test_the_alarm_email_stays_secret(gcp: GcpDeployment) -> None:
 
 
 def test_without_an_image_everything_but_the_services_is_deployed() -> None:
-    deployment = build_gcp_stack(make_gcp_config(image=None))
+    deployment = build_gcp_stack(make_gcp_config(image=None, api_image=None))
     assert not deployment.mocks.of_type(RUN_SERVICE)
     assert deployment.mocks.of_type("gcp:artifactregistry/repository:Repository")
-    repository = f"{REGION}-docker.pkg.dev/{PROJECT}/company-mcp/company-mcp"
-    assert deployment.outputs["imageRepository"] == repository
-    assert deployment.outputs["nextStep"].startswith(f"docker build -f deploy/gcp/Dockerfile -t {repository}:latest .")
+    assert deployment.outputs["imageRepository"] == REPOSITORY
+    assert deployment.outputs["nextStep"].startswith(
+        f"BUILD=$(gcloud builds submit --config deploy/gcp/cloudbuild.yaml --substitutions=_REPO={REPOSITORY} "
+    )
+    assert f"{REPOSITORY}/company-api:$BUILD" in deployment.outputs["nextStep"]
 
 
 def test_the_seed_job_runs_as_its_own_database_administrator() -> None:
@@ -414,6 +421,7 @@ def test_the_seed_job_runs_as_its_own_database_administrator() -> None:
     assert users[seed_user]["databaseRoles"] == ["cloudsqlsuperuser"]
     assert "databaseRoles" not in users[API_EMAIL.removesuffix(".gserviceaccount.com")]
     job = plain(deployment.mocks.one("gcp:cloudrunv2/job:Job").inputs)["template"]["template"]
+    assert job["containers"][0]["image"] == API_IMAGE
     assert job["serviceAccount"] == f"mcp-dev-seed@{PROJECT}.iam.gserviceaccount.com"
     env = {e["name"]: e["value"] for e in job["containers"][0]["envs"]}
     assert env["SEED_STORE"] == f"postgresql://{seed_user}@{DB_PRIVATE_IP}:5432/companies?sslmode=require"

@@ -47,9 +47,11 @@ class GcpStackConfig:
     region: str
     environment: str
     oidc_audience: str  # the OAuth client id (Google) or the project id (Identity Platform)
-    # REGION-docker.pkg.dev/PROJECT/company-mcp/company-mcp@sha256:... (README: build and push). Unset on the first
-    # `pulumi up`: everything but the Cloud Run services is deployed, including the repository to push to.
+    # The two images (deploy/gcp/Dockerfile targets mcp and api), REGION-docker.pkg.dev/PROJECT/company-mcp/<name>
+    # @sha256:... (README: build and push). Unset on the first `pulumi up`: everything but the Cloud Run services is
+    # deployed, including the repository to push to.
     image: str | None = None
+    api_image: str | None = None
     oidc_issuer: str = GOOGLE_ISSUER
     oidc_profile: OidcProfile = "google"
     oidc_claim_scopes: str | None = None  # google: JSON {"claim=value": ["companies:read", ...]}
@@ -66,6 +68,9 @@ class GcpStackConfig:
     redis_memory_gb: int = 1
     mcp_cpu: str = "1"
     mcp_memory: str = "512Mi"
+    # Instance-based billing for the MCP service: its metrics writer runs between requests (request-based billing
+    # throttles the CPU there, so points would lag until the next request).
+    mcp_cpu_always_allocated: bool = True
     api_cpu: str = "1"
     api_memory: str = "512Mi"
     min_instances: int = 0
@@ -105,13 +110,17 @@ def validate(cfg: GcpStackConfig) -> None:
         raise _fail(
             "environment", f"{cfg.environment!r} must be 1-14 chars of a-z, 0-9 and '-', starting with a letter"
         )
-    if cfg.image is not None and not _IMAGE_RE.match(cfg.image):
-        raise _fail(
-            "image",
-            f"{cfg.image!r} must be an Artifact Registry image pinned by digest: "
-            "<region>-docker.pkg.dev/<project>/<repository>/company-mcp@sha256:<64 hex> "
-            "(README.md (Deploy to GCP), step 1 prints it)",
-        )
+    for key, image, name in (("image", cfg.image, "company-mcp"), ("apiImage", cfg.api_image, "company-api")):
+        if image is not None and not _IMAGE_RE.match(image):
+            raise _fail(
+                key,
+                f"{image!r} must be an Artifact Registry image pinned by digest: "
+                f"<region>-docker.pkg.dev/<project>/<repository>/{name}@sha256:<64 hex> "
+                "(README.md (Deploy to GCP), step 3 prints it)",
+            )
+    if (cfg.image is None) != (cfg.api_image is None):
+        missing = "apiImage" if cfg.api_image is None else "image"
+        raise _fail(missing, "the two services deploy together: set both image and apiImage (or neither)")
     if not cfg.oidc_issuer.startswith("https://"):
         raise _fail("oidcIssuer", f"{cfg.oidc_issuer!r} must be an https:// URL")
     if cfg.oidc_profile not in _PROFILES:
@@ -190,6 +199,7 @@ PROVIDER_KEYS: Final = ("gcp:project", "gcp:region")
 OPTIONAL_KEYS: Final[dict[str, tuple[str, Kind]]] = {
     "environment": ("environment", "str"),
     "image": ("image", "str"),
+    "apiImage": ("api_image", "str"),
     "oidcIssuer": ("oidc_issuer", "str"),
     "oidcProfile": ("oidc_profile", "str"),
     "oidcClaimScopes": ("oidc_claim_scopes", "json"),
@@ -206,6 +216,7 @@ OPTIONAL_KEYS: Final[dict[str, tuple[str, Kind]]] = {
     "redisMemoryGb": ("redis_memory_gb", "int"),
     "mcpCpu": ("mcp_cpu", "str"),
     "mcpMemory": ("mcp_memory", "str"),
+    "mcpCpuAlwaysAllocated": ("mcp_cpu_always_allocated", "bool"),
     "apiCpu": ("api_cpu", "str"),
     "apiMemory": ("api_memory", "str"),
     "minInstances": ("min_instances", "int"),

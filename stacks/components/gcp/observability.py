@@ -45,8 +45,11 @@ def metric_type(name: str) -> str:
     return f"{METRIC_PREFIX}{name}"
 
 
+RESOURCE_TYPE: Final = "generic_task"  # one series per process (adapters/gcp/resource.py); reducers sum over them
+
+
 def metric_filter(name: str, *conditions: str) -> str:
-    return " AND ".join((f'metric.type="{metric_type(name)}"', *conditions))
+    return " AND ".join((f'metric.type="{metric_type(name)}"', f'resource.type="{RESOURCE_TYPE}"', *conditions))
 
 
 def server_errors_filter() -> str:

@@ -13,7 +13,6 @@ import pulumi
 import pulumi_gcp as gcp
 
 REPOSITORY_ID: Final = "company-mcp"
-IMAGE_NAME: Final = "company-mcp"
 
 
 class RegistryArgs(TypedDict):
@@ -22,8 +21,7 @@ class RegistryArgs(TypedDict):
 
 
 class Registry(pulumi.ComponentResource):
-    repository: pulumi.Output[str]  # <region>-docker.pkg.dev/<project>/company-mcp
-    image: pulumi.Output[str]  # ... /company-mcp (push target, tag or digest appended)
+    repository: pulumi.Output[str]  # <region>-docker.pkg.dev/<project>/company-mcp: images company-mcp, company-api
 
     def __init__(self, name: str, args: RegistryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("company-mcp:gcp:Registry", name, None, opts)
@@ -48,5 +46,4 @@ class Registry(pulumi.ComponentResource):
         self.repository = pulumi.Output.concat(
             args["region"], "-docker.pkg.dev/", args["project"], "/", repo.repository_id
         )
-        self.image = pulumi.Output.concat(self.repository, "/", IMAGE_NAME)
         self.register_outputs({"repository": self.repository})

@@ -1,4 +1,4 @@
-"""The two Cloud Run services, from one image: the MCP server and the company API.
+"""The two Cloud Run services, each from its image (``deploy/gcp/Dockerfile`` targets ``mcp`` and ``api``).
 
 Each service's own URL is part of its configuration (the MCP server's OAuth resource, the API's ID-token
 audience and Host), and a service cannot name its ``uri`` output before it exists. Cloud Run's deterministic
@@ -31,8 +31,6 @@ import pulumi_gcp as gcp
 from stacks.components.env import core_env
 from stacks.components.gcp.cache import CA_FILE, CA_MOUNT_DIR
 
-MCP_COMMAND: Final = ("python", "-m", "adapters.gcp.cloud_run")
-API_COMMAND: Final = ("python", "-m", "companydata.api", "--host", "0.0.0.0", "--auth", "google")
 CONTAINER_PORT: Final = 8080  # Cloud Run passes it as $PORT
 REQUEST_TIMEOUT: Final = "60s"
 CONCURRENCY: Final = 80
@@ -76,7 +74,9 @@ class ServicesArgs(TypedDict):
     project: str
     project_number: pulumi.Input[str]
     region: str
-    image: str
+    mcp_image: str
+    api_image: str
+    mcp_cpu_always_allocated: bool
     network_id: pulumi.Input[str]
     subnet_id: pulumi.Input[str]
     mcp_email: pulumi.Input[str]
@@ -126,6 +126,7 @@ def mcp_environment(
         core_env("graphql_url"): pulumi.Output.concat(api_url, "/graphql"),
         gcp_env("api_audience"): api_url,
         "GOOGLE_CLOUD_PROJECT": args["project"],
+        gcp_env("region"): args["region"],  # the metrics' and audit entries' generic_task location
         gcp_env("flags_parameter"): args["flags_parameter"],
         gcp_env("flags_refresh_s"): str(args["flags_refresh_s"]),
         gcp_env("audit_log"): AUDIT_LOG,
@@ -174,14 +175,17 @@ class Services(pulumi.ComponentResource):
         api_url = number.apply(lambda n: service_url(api_name, str(n), region))
 
         def container(
-            command: Sequence[str], cpu: str, memory: str, env: list[dict[str, object]], **extra: object
+            image: str, cpu: str, memory: str, cpu_idle: bool, env: list[dict[str, object]], **extra: object
         ) -> dict[str, object]:
+            # No command: each image's CMD starts its server on $PORT (deploy/gcp/Dockerfile).
             return {
-                "image": args["image"],
-                "commands": [command[0]],
-                "args": list(command[1:]),
+                "image": image,
                 "ports": {"container_port": CONTAINER_PORT},
-                "resources": {"limits": {"cpu": cpu, "memory": memory}, "cpu_idle": True, "startup_cpu_boost": True},
+                "resources": {
+                    "limits": {"cpu": cpu, "memory": memory},
+                    "cpu_idle": cpu_idle,
+                    "startup_cpu_boost": True,
+                },
                 "envs": env,
                 **extra,
             }
@@ -214,7 +218,11 @@ class Services(pulumi.ComponentResource):
             template=template(
                 args["api_email"],
                 "PRIVATE_RANGES_ONLY",
-                [container(API_COMMAND, args["api_cpu"], args["api_memory"], api_environment(args, api_url))],
+                [
+                    container(
+                        args["api_image"], args["api_cpu"], args["api_memory"], True, api_environment(args, api_url)
+                    )
+                ],
             ),
             labels={"app": "company-mcp"},
             opts=child,
@@ -242,9 +250,10 @@ class Services(pulumi.ComponentResource):
                 "ALL_TRAFFIC",
                 [
                     container(
-                        MCP_COMMAND,
+                        args["mcp_image"],
                         args["mcp_cpu"],
                         args["mcp_memory"],
+                        not args["mcp_cpu_always_allocated"],
                         mcp_environment(args, mcp_url, api_url),
                         volume_mounts=[{"name": "redis-ca", "mount_path": CA_MOUNT_DIR}],
                     )

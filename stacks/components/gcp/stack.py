@@ -34,9 +34,12 @@ from stacks.components.gcp.service import OidcArgs, Services
 from stacks.config import PROJECT
 
 BUILD_HINT: Final = (
-    "docker build -f deploy/gcp/Dockerfile -t {image}:latest . && docker push {image}:latest && "
-    'pulumi config set company-mcp:image "$(gcloud artifacts docker images describe {image}:latest '
-    "--format='value(image_summary.fully_qualified_digest)')\" && pulumi up"
+    "BUILD=$(gcloud builds submit --config deploy/gcp/cloudbuild.yaml --substitutions=_REPO={repository} "
+    "--format='value(id)' .) && "
+    "pulumi config set company-mcp:image $(gcloud artifacts docker images describe {repository}/company-mcp:$BUILD "
+    "--format='value(image_summary.fully_qualified_digest)') && "
+    "pulumi config set company-mcp:apiImage $(gcloud artifacts docker images describe {repository}/company-api:$BUILD "
+    "--format='value(image_summary.fully_qualified_digest)') && pulumi up"
 )
 
 
@@ -143,7 +146,7 @@ def deploy(cfg: GcpStackConfig) -> dict[str, pulumi.Input[str]]:
     )
 
     outputs: dict[str, pulumi.Input[str]] = {
-        "imageRepository": registry.image,
+        "imageRepository": registry.repository,
         "flagsParameter": flags.parameter,
         "auditBucket": audit.bucket,
         "auditLog": f"projects/{project}/logs/company-mcp-audit",
@@ -154,8 +157,8 @@ def deploy(cfg: GcpStackConfig) -> dict[str, pulumi.Input[str]]:
         "apiServiceAccount": identity.api_email,
         "issuer": cfg.oidc_issuer,
     }
-    if cfg.image is None:
-        outputs["nextStep"] = registry.image.apply(lambda image: BUILD_HINT.format(image=image))
+    if cfg.image is None or cfg.api_image is None:
+        outputs["nextStep"] = registry.repository.apply(lambda repository: BUILD_HINT.format(repository=repository))
         return outputs
 
     oidc: OidcArgs = {"issuer": cfg.oidc_issuer, "profile": cfg.oidc_profile, "audience": cfg.oidc_audience}
@@ -168,7 +171,9 @@ def deploy(cfg: GcpStackConfig) -> dict[str, pulumi.Input[str]]:
             "project": project,
             "project_number": project_number,
             "region": region,
-            "image": cfg.image,
+            "mcp_image": cfg.image,
+            "api_image": cfg.api_image,
+            "mcp_cpu_always_allocated": cfg.mcp_cpu_always_allocated,
             "network_id": network.network_id,
             "subnet_id": network.subnet_id,
             "mcp_email": identity.mcp_email,
@@ -204,7 +209,7 @@ def deploy(cfg: GcpStackConfig) -> dict[str, pulumi.Input[str]]:
                 "prefix": prefix,
                 "project": project,
                 "region": region,
-                "image": cfg.image,
+                "image": cfg.api_image,  # the API image holds companydata, psycopg and google-auth
                 "seed_email": identity.seed_email,
                 "seed_user": data.seed_user,
                 "api_user": data.api_user,
