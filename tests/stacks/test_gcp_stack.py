@@ -63,6 +63,7 @@ MCP_ENV = (
     "COMPANY_MCP_REDIS_URL",
     "COMPANY_MCP_CURSOR_SECRET",
     "COMPANY_MCP_GCP_AUDIT_KEY",
+    "COMPANY_MCP_GCP_REGION",  # the runtime's generic_task location (its final choices, appended to the contract)
 )
 MCP_SECRET_ENV = ("COMPANY_MCP_REDIS_URL", "COMPANY_MCP_CURSOR_SECRET", "COMPANY_MCP_GCP_AUDIT_KEY")
 API_ENV = (
@@ -72,6 +73,7 @@ API_ENV = (
     "COMPANY_API_GOOGLE_AUDIENCE",
     "COMPANY_API_GOOGLE_ALLOWED_SERVICE_ACCOUNTS",
     "COMPANY_API_PUBLIC_HOSTS",
+    "COMPANY_API_DB_MIGRATE",
 )
 
 
@@ -255,6 +257,7 @@ def test_the_mcp_service_carries_every_contract_name(gcp: GcpDeployment) -> None
     assert env["COMPANY_MCP_GCP_FLAGS_REFRESH_S"] == "15"
     assert env["COMPANY_MCP_GCP_AUDIT_LOG"] == "company-mcp-audit"
     assert env["COMPANY_MCP_GCP_METRIC_PREFIX"] == "custom.googleapis.com/company_mcp/"
+    assert env["COMPANY_MCP_GCP_REGION"] == REGION
     assert gcp.outputs["mcpUrl"] == f"{MCP_URL}/mcp"
 
 
@@ -282,6 +285,7 @@ def test_the_api_service_carries_every_contract_name(gcp: GcpDeployment) -> None
     assert env["COMPANY_API_AUTH"] == "google" and env["COMPANY_API_GOOGLE_AUDIENCE"] == API_URL
     assert env["COMPANY_API_GOOGLE_ALLOWED_SERVICE_ACCOUNTS"] == MCP_EMAIL
     assert env["COMPANY_API_PUBLIC_HOSTS"] == API_URL.removeprefix("https://")
+    assert env["COMPANY_API_DB_MIGRATE"] == "false"  # the seed job owns the schema
 
 
 def test_both_services_run_the_configured_image_with_direct_vpc_egress(gcp: GcpDeployment) -> None:
