@@ -1,7 +1,7 @@
 """Pulumi program entry (``main: stacks/`` in Pulumi.yaml): read the configuration, deploy one cloud, export.
 
-``company-mcp:cloud`` selects the cloud: ``aws`` now; ``azure`` and ``gcp`` are planned and refused with a clear
-error until their components exist.
+``company-mcp:cloud`` selects the cloud: ``aws`` or ``gcp``; ``azure`` is planned and refused with a clear error
+until its components exist.
 """
 
 from __future__ import annotations
@@ -17,17 +17,22 @@ if _REPO_ROOT not in sys.path:
 
 import pulumi  # noqa: E402
 
-from stacks.config import StackConfigError, load_config  # noqa: E402
+from stacks.config import StackConfigError, load_config, read_cloud  # noqa: E402
 
 
 def main() -> None:
-    cfg = load_config()
-    if cfg.cloud == "aws":
+    cloud = read_cloud()
+    if cloud == "aws":
         from stacks.components.aws.stack import deploy
 
-        outputs = deploy(cfg)
+        outputs = deploy(load_config())
+    elif cloud == "gcp":
+        from stacks.components.gcp.config import load_gcp_config
+        from stacks.components.gcp.stack import deploy as deploy_gcp
+
+        outputs = deploy_gcp(load_gcp_config())
     else:  # pragma: no cover - load_config refuses other clouds
-        raise StackConfigError(f"cloud {cfg.cloud!r} is not implemented")
+        raise StackConfigError(f"cloud {cloud!r} is not implemented")
     for name, value in outputs.items():
         pulumi.export(name, value)
 

@@ -82,15 +82,14 @@ async def get_company(backend: Backend, principal: str | None, args: Args) -> Re
 async def ai_search(backend: Backend, principal: str | None, args: Args) -> Result:
     parsed = _parse(AiSearchInput, args)
     limit, capped = clamp_limit(parsed.limit)
-    prompt = parse_prompt(parsed.prompt)
-    # Ranked: any word of the leftover text may match, as the ai_search tool searches.
-    page = await backend.search_companies(prompt.filters(match="any"), PageRequest(limit=limit))
-    items, capped = cap_items(page.items, limit, capped)
-    return {
-        "items": [item.model_dump() for item in items],
-        "understood": Understood.model_validate(prompt.understood()).model_dump(),
-        "capped": capped,
-    }
+    prompt = parse_prompt(parsed.prompt)  # the rules: the API needs no model service
+    # The same searches and merge as the ai_search tool (core.operations): any word of the leftover text ranks.
+    found = await operations.search_understood(backend, prompt, limit)
+    items, capped = cap_items(found, limit, capped)
+    understood = Understood(**prompt.understood(), interpreter=prompt.interpreter, fallback=prompt.fallback)
+    # Every field present (null where unset), as a GraphQL answer shows it.
+    understood_fields = {**dict.fromkeys(Understood.model_fields), **understood.model_dump()}
+    return {"items": [item.model_dump() for item in items], "understood": understood_fields, "capped": capped}
 
 
 async def list_collections(backend: Backend, principal: str | None, args: Args) -> Result:

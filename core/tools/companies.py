@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict
 
-import anyio
-
-from core.model import Company, CompanyFilters, CompanySummary, PageRequest
+from core import operations
+from core.model import Company, CompanyFilters
 from core.ports import Quota
 from core.tools.contracts import (
     AiSearchInput,
@@ -41,49 +39,9 @@ async def get_company(args: GetCompanyInput, ctx: ToolContext) -> Company:
 
 async def ai_search(args: AiSearchInput, ctx: ToolContext) -> AiSearchResult:
     parsed = await ctx.prompt_interpreter.interpret(args.prompt)
-    searches = parsed.searches("any")
-    pages = [[] for _ in searches]  # type: list[list[CompanySummary]]
-
-    async def run(i: int) -> None:
-        pages[i] = await _search_excluding(ctx, searches[i], set(parsed.exclude_countries))
-
-    async with anyio.create_task_group() as group:
-        for i in range(len(searches)):
-            group.start_soon(run, i)
+    items = await operations.search_understood(ctx.backend, parsed, ctx.limit)
     understood = Understood(**parsed.understood(), interpreter=parsed.interpreter, fallback=parsed.fallback)
-    return AiSearchResult(
-        items=merge_ranked(pages, ctx.limit), understood=understood, capped=False, quota=quota_info(ctx.quota)
-    )
-
-
-# A search leaving countries out reads at most this many pages to fill its own (the store has no "not").
-_EXCLUDING_MAX_PAGES = 3
-
-
-async def _search_excluding(ctx: ToolContext, filters: CompanyFilters, excluded: set[str]) -> list[CompanySummary]:
-    kept: list[CompanySummary] = []
-    after: str | None = None
-    for _ in range(_EXCLUDING_MAX_PAGES if excluded else 1):
-        page = await ctx.backend.search_companies(filters, PageRequest(limit=ctx.limit, after=after))
-        kept += [item for item in page.items if item.country not in excluded]
-        after = page.next_after
-        if len(kept) >= ctx.limit or after is None:
-            break
-    return kept[: ctx.limit]
-
-
-def merge_ranked(pages: Sequence[Sequence[CompanySummary]], limit: int) -> list[CompanySummary]:
-    """One ranked list from one ranked page per value: the first of each, then the second of each, ...
-
-    Taking turns (rather than re-sorting by a score the stores do not share) keeps every value in the first
-    results, and keeps each page's own order; a company found by two searches appears once.
-    """
-    merged: dict[str, CompanySummary] = {}
-    for rank in range(max((len(p) for p in pages), default=0)):
-        for page in pages:
-            if rank < len(page):
-                merged.setdefault(page[rank].id, page[rank])
-    return list(merged.values())[:limit]
+    return AiSearchResult(items=items, understood=understood, capped=False, quota=quota_info(ctx.quota))
 
 
 SEARCH_COMPANIES = ToolSpec(

@@ -8,7 +8,7 @@ import pytest
 
 from core.interpretation import InvalidInterpretation, filter_schema, from_model_output
 from core.model import CompanySummary
-from core.tools.companies import merge_ranked
+from core.operations import merge_ranked
 
 VALID: dict[str, Any] = {
     "query": "  carbon accounting ",

@@ -67,7 +67,7 @@ DOCUMENTS: dict[str, str] = {
     "ai_search": (
         "query Ai($prompt: String!, $limit: Int) { ai_search(prompt: $prompt, limit: $limit) "
         f"{{ items {{ {SUMMARY} }} understood {{ query industry country city min_employees max_employees "
-        "founded_after founded_before } capped } }"
+        "founded_after founded_before industries countries cities exclude_countries interpreter fallback } capped } }"
     ),
     "list_collections": (
         "query List($limit: Int, $cursor: String) { list_collections(limit: $limit, cursor: $cursor) "

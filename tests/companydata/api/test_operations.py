@@ -84,6 +84,12 @@ async def test_ai_search_understands_and_ranks_like_the_tool(api: ApiClient, sto
         "max_employees": None,
         "founded_after": 1990,
         "founded_before": None,
+        "industries": None,
+        "countries": None,
+        "cities": None,
+        "exclude_countries": None,
+        "interpreter": "rules",
+        "fallback": None,
     }
     expected = await store.search_companies(parsed.filters(match="any"), PageRequest(limit=10))
     assert result["items"] == [c.model_dump() for c in expected.items]
