@@ -46,3 +46,29 @@ class AzureSettings(BaseSettings):
     # The deployment's audit key (a Key Vault reference); unset: derived from the cursor key.
     audit_key: SecretStr | None = None
     cloud_role: str = "company-mcp"  # cloud_RoleName of every envelope
+
+
+POSTGRES_ENTRA_SCOPE = "https://ossrdbms-aad.database.windows.net/.default"
+
+
+class AzureApiSettings(BaseSettings):
+    """The company API's Function app (prefix ``COMPANY_API_``): its store and who may call it."""
+
+    model_config = SettingsConfigDict(env_prefix="COMPANY_API_", extra="ignore", populate_by_name=True)
+
+    # postgresql://<identity-name>@<server>.postgres.database.azure.com:5432/companies?sslmode=require (no password:
+    # an Entra token of the app's identity is the password of each new connection), or sqlite:<path> for a trial.
+    database_url: str | None = None
+    db_schema: str = "public"
+    db_entra_auth: bool = True  # false: the DSN's own password (a local PostgreSQL)
+    db_migrate: bool = True
+    auth: Literal["entra"] = "entra"
+    entra_tenant_id: str | None = None
+    entra_audience: str | None = None  # the API app registration's client id (v2 tokens)
+    entra_allowed_oids: str = ""  # comma separated object ids: the MCP app's managed identity
+    entra_issuer: str | None = None  # default: https://login.microsoftonline.com/<tenant>/v2.0 (tests: a local one)
+    public_hosts: str = ""  # comma separated: <api-app>.azurewebsites.net
+    client_id: str | None = Field(default=None, validation_alias=AliasChoices("AZURE_CLIENT_ID", "client_id"))
+
+    def split(self, value: str) -> tuple[str, ...]:
+        return tuple(v.strip() for v in value.split(",") if v.strip())
