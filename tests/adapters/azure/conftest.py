@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from tests.adapters.azure.azure_support import AzureWorld, azure_world
 from tests.adapters.azure.standins import AppConfigStandIn, IngestionStandIn
 
 
@@ -24,3 +26,9 @@ def ingestion() -> Iterator[IngestionStandIn]:
 def appconfig() -> Iterator[AppConfigStandIn]:
     with AppConfigStandIn() as server:
         yield server  # type: ignore[misc]
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[AzureWorld]:
+    with azure_world(tmp_path) as found:
+        yield found

@@ -33,8 +33,9 @@ from starlette.routing import Route
 class ThreadedServer:
     """A Starlette app under uvicorn in a daemon thread on 127.0.0.1 (a free port)."""
 
-    def __init__(self, routes: list[Route]) -> None:
-        self._app = Starlette(routes=routes)
+    def __init__(self, routes: list[Route], *, app: Any = None, lifespan: str = "off") -> None:
+        self._app = app or Starlette(routes=routes)
+        self._lifespan = lifespan
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
@@ -44,7 +45,9 @@ class ThreadedServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", self.port))
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self._app, log_level="warning", lifespan="off", loop="asyncio", http="h11", ws="none")
+        config = uvicorn.Config(
+            self._app, log_level="warning", lifespan=self._lifespan, loop="asyncio", http="h11", ws="none"
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
         self._thread.start()
