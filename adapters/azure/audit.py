@@ -41,6 +41,7 @@ from core.errors import ConfigError
 from core.ports import AuditRecord, AuditUnavailable
 
 AUDIT_EVENT = "AuditRecord"
+PROBE_EVENT = "AuditSinkProbe"  # readiness after a failure; never an audit record
 
 
 def azure_audit_key(configured: str | None, cursor_secret: bytes) -> AuditKey:
@@ -120,14 +121,22 @@ class AppInsightsAudit:
             self._tail = tail
 
     async def ping(self) -> None:
-        """Readiness: the last append was accepted (an ingestion probe would write a record of its own)."""
-        if self._failing:
-            raise AuditUnavailable("the last audit event was not accepted by Application Insights")
+        """Readiness: while the last append was accepted, nothing is sent; after a failure, an ``AuditSinkProbe``
+        event (not an audit record) is sent, and its acceptance makes the sink ready again."""
+        if not self._failing:
+            return
+        result = await anyio.to_thread.run_sync(self._export_event, PROBE_EVENT, {}, abandon_on_cancel=True)
+        if result is not LogRecordExportResult.SUCCESS:
+            raise AuditUnavailable("Application Insights does not accept audit events")
+        self._failing = False
 
     def _export(self, line: str) -> LogRecordExportResult:
+        return self._export_event(AUDIT_EVENT, event_properties(line, self._stream))
+
+    def _export_event(self, name: str, attributes: dict[str, Any]) -> LogRecordExportResult:
         now_ns = int(self._clock() * 1e9)
-        attributes = event_properties(line, self._stream)
-        event = LogRecord(timestamp=now_ns, observed_timestamp=now_ns, body=AUDIT_EVENT, attributes=attributes)
+        attributes = {CUSTOM_EVENT_NAME: name, **attributes}
+        event = LogRecord(timestamp=now_ns, observed_timestamp=now_ns, body=name, attributes=attributes)
         return self._exporter.export([ReadableLogRecord(log_record=event, resource=self._resource)])
 
     def _rotate(self) -> None:

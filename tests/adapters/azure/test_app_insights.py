@@ -110,7 +110,7 @@ async def test_a_failing_ingestion_is_audit_unavailable(ingestion: IngestionStan
     with anyio.fail_after(10), pytest.raises(AuditUnavailable):
         await audit.append(record("attempt", "r2"))
     with pytest.raises(AuditUnavailable):
-        await audit.ping()
+        await audit.ping()  # not ready while ingestion refuses
     if fault != "down":  # back up: a fresh stream, whose chain verifies on its own
         ingestion.fail = None
         await audit.append(record("attempt", "r3"))
@@ -118,4 +118,10 @@ async def test_a_failing_ingestion_is_audit_unavailable(ingestion: IngestionStan
         fresh = [e["line"] for e in ingestion.events(AUDIT_EVENT) if e["stream"] == audit.stream]
         assert verify_chain(fresh, KEY).ok and json.loads(fresh[0])["seq"] == 1
         await audit.ping()
+        ingestion.fail = 503
+        with pytest.raises(AuditUnavailable):
+            await audit.append(record("attempt", "r4"))
+        ingestion.fail = None
+        await audit.ping()  # ready again once ingestion accepts, before any further write
+        assert [e.get("phase") for e in ingestion.events("AuditSinkProbe")] == [None]
     audit.close()
