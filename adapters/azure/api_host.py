@@ -19,11 +19,12 @@ from adapters.azure.config import POSTGRES_ENTRA_SCOPE, AzureApiSettings
 from companydata.api.entra_auth import EntraServiceAuth
 from companydata.api.server import create_api_app
 from companydata.api.stores import open_store, store_kind
+from companydata.postgres_pool import PasswordProvider
 from core.errors import BackendUnavailable, ConfigError
 from core.ports import Backend
 
 
-def entra_db_password(credential: TokenCredential, scope: str = POSTGRES_ENTRA_SCOPE):  # type: ignore[no-untyped-def]
+def entra_db_password(credential: TokenCredential, scope: str = POSTGRES_ENTRA_SCOPE) -> PasswordProvider:
     """An async password provider for ``PostgresPool``: a fresh-enough Entra token per new connection."""
     from azure.core.exceptions import AzureError
 
