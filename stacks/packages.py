@@ -178,7 +178,7 @@ PACKAGES: Final = (
         extras=("postgres", "api"),
         picks=("azure-identity", "azure-functions"),
         cut=("uvicorn",),
-        absent=("matplotlib", "numpy", "uvicorn", "botocore", "mangum", "redis", "opentelemetry"),
+        absent=("matplotlib", "numpy", "uvicorn", "botocore", "mangum", "redis"),
         sources=(
             "core",
             "adapters/__init__.py",
