@@ -110,7 +110,11 @@ class AppInsightsAudit:
             self._lock = anyio.Lock()
         async with self._lock:
             line, tail = self._tail.append(record.as_dict(), self._key)
-            result = await anyio.to_thread.run_sync(self._export, line, abandon_on_cancel=True)
+            try:
+                result = await anyio.to_thread.run_sync(self._export, line, abandon_on_cancel=True)
+            except BaseException:  # cancelled (the call's deadline): the event may still land, so chain anew
+                self._rotate()
+                raise
             if result is not LogRecordExportResult.SUCCESS:
                 self._failing = True
                 self._rotate()
