@@ -88,3 +88,17 @@ def test_azure_names_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) 
         "identity-client-id",
         30.0,
     )
+
+
+@pytest.mark.redis
+@pytest.mark.anyio
+async def test_two_instances_share_one_rate_limit_through_redis(tmp_path: Path) -> None:
+    import uuid
+
+    url = "redis://127.0.0.1:6379/0"  # Azure Managed Redis is rediss://...:10000 (TLS); the local server is plain
+    first = build_azure_runtime(settings(tmp_path, redis_url=url), azure())
+    second = build_azure_runtime(settings(tmp_path, redis_url=url), azure())
+    key = f"azure-test/{uuid.uuid4().hex}"
+    allowed, _ = await first.ports.rate_limiter.hit(key, 1, 60)
+    refused, quota = await second.ports.rate_limiter.hit(key, 1, 60)
+    assert (allowed, refused, quota.remaining) == (True, False, 0)
