@@ -58,6 +58,9 @@ ADAPTERS: dict[str, AdapterEntry] = {
     "fake": AdapterEntry("adapters.fake.main:build_fake_runtime"),
     "graphql": AdapterEntry("adapters.graphql.main:build_graphql_runtime"),
     "aws": AdapterEntry("adapters.aws.main:build_aws_runtime", shadow_signer="adapters.aws.main:aws_request_signer"),
+    "azure": AdapterEntry(
+        "adapters.azure.main:build_azure_runtime", shadow_signer="adapters.azure.main:azure_request_signer"
+    ),
 }
 
 

@@ -50,6 +50,7 @@ _OLD_POOL_CLOSE_S = 1.0
 T = TypeVar("T")
 
 Connection = psycopg.AsyncConnection[tuple[Any, ...]]
+PasswordProvider = Callable[[], Awaitable[str]]
 
 _UNAVAILABLE = "The company store is busy or unavailable. Retry in a moment."
 _TIMEOUT = "The company store took too long to answer. Retry, or narrow the request."
@@ -107,7 +108,9 @@ class PostgresPool:
         statement_timeout_ms: int | None,
         connect_timeout_s: float,
         pool_timeout_s: float,
+        password: PasswordProvider | None = None,
     ) -> None:
+        """``password``: asked for each new connection (an Entra token on Azure, which expires); else the DSN's."""
         if not 0 <= min_size <= max_size or max_size < 1:
             raise ValueError("need 0 <= min_size <= max_size and max_size >= 1")
         self._dsn = dsn
@@ -119,6 +122,7 @@ class PostgresPool:
         self._min_size = min_size
         self._max_size = max_size
         self._pool_timeout_s = pool_timeout_s
+        self._password = password
         self._pool: AsyncConnectionPool[Connection] | None = None
         self._closed = False
         self._down = False
@@ -128,13 +132,19 @@ class PostgresPool:
     def _new_pool(self) -> AsyncConnectionPool[Connection]:
         return AsyncConnectionPool(
             self._dsn,
-            kwargs=self._kwargs,
+            kwargs=self._connect_kwargs if self._password is not None else self._kwargs,
             min_size=self._min_size,
             max_size=self._max_size,
             open=False,
             timeout=self._pool_timeout_s,
             name="company-mcp",
         )
+
+    async def _connect_kwargs(self) -> dict[str, Any]:
+        kwargs = dict(self._kwargs)
+        if self._password is not None:
+            kwargs["password"] = await self._password()
+        return kwargs
 
     async def open(self) -> None:
         """Start the pool; connections are made in the background (a down server fails calls, not this)."""
@@ -202,9 +212,9 @@ class PostgresPool:
             if not self._down:  # another call recovered meanwhile
                 return
             try:
-                kwargs = {**self._kwargs, "connect_timeout": PROBE_CONNECT_TIMEOUT_S}
+                kwargs = {**await self._connect_kwargs(), "connect_timeout": PROBE_CONNECT_TIMEOUT_S}
                 probe = await psycopg.AsyncConnection.connect(self._dsn, **kwargs)
-            except psycopg.Error as err:
+            except (psycopg.Error, CoreError) as err:  # CoreError: no password (token) to be had
                 raise BackendUnavailable(_DOWN) from err
             await probe.close()
             await self._replace_pool()

@@ -24,10 +24,11 @@ from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread
+import psycopg.conninfo
 
 from companydata import store_rules as rules
 from companydata.discovery import roles_key
-from companydata.postgres_pool import Connection, PostgresPool, mapped_errors
+from companydata.postgres_pool import Connection, PasswordProvider, PostgresPool, mapped_errors
 from companydata.postgres_schema import check_schema_name, migrate_postgres
 from companydata.postgres_search import SUMMARY_COLUMNS, search, summary_of
 from companydata.store_rules import DiscoveryRecord
@@ -103,6 +104,7 @@ class PostgresStore:
         connect_timeout_s: float = 5.0,
         pool_timeout_s: float = 5.0,
         migrate: bool = True,
+        password: PasswordProvider | None = None,
     ) -> None:
         if retention_days < 1:
             raise ValueError("retention_days must be at least 1 (the 24-hour request window)")
@@ -121,7 +123,9 @@ class PostgresStore:
             statement_timeout_ms=statement_timeout_ms,
             connect_timeout_s=connect_timeout_s,
             pool_timeout_s=pool_timeout_s,
+            password=password,
         )
+        self._password = password
         self._open_lock = anyio.Lock()
         self._opened = False
         self._last_purge = float("-inf")
@@ -134,9 +138,12 @@ class PostgresStore:
                 return
             await self._pool.open()
             if self._migrate:
+                dsn = self._dsn
+                if self._password is not None:
+                    dsn = psycopg.conninfo.make_conninfo(dsn, password=await self._password())
                 with mapped_errors():
                     await anyio.to_thread.run_sync(
-                        lambda: migrate_postgres(self._dsn, self._schema, connect_timeout_s=self._connect_timeout_s)
+                        lambda: migrate_postgres(dsn, self._schema, connect_timeout_s=self._connect_timeout_s)
                     )
             self._opened = True
 

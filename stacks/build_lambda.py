@@ -176,11 +176,22 @@ def _walk(directory: Path) -> Iterator[Path]:
             yield path
 
 
-def write_zip(target: Path, site: Path, root: Path, sources: Sequence[Path]) -> tuple[int, int]:
-    """A reproducible zip: dependencies at the top level, then the repository's files. Returns (files, bytes)."""
+def write_zip(
+    target: Path,
+    site: Path,
+    root: Path,
+    sources: Sequence[Path],
+    *,
+    site_dir: str = "",
+    root_files: Sequence[tuple[str, str]] = (),
+) -> tuple[int, int]:
+    """A reproducible zip: dependencies (at the top level, or under ``site_dir``), the repository's files, and
+    ``root_files`` (entry scripts the platform looks for at the root). Returns (files, bytes)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    entries: list[tuple[str, Path]] = [(path.relative_to(site).as_posix(), path) for path in _walk(site)]
+    prefix = f"{site_dir.strip('/')}/" if site_dir else ""
+    entries: list[tuple[str, Path]] = [(prefix + path.relative_to(site).as_posix(), path) for path in _walk(site)]
     entries += [(relative.as_posix(), root / relative) for relative in sources]
+    entries += [(name, root / source) for name, source in root_files]
     entries.sort()
     unzipped = 0
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
@@ -239,7 +250,9 @@ def build_package(
     install(pins, site, spec.platform, python_version=python_version)
     sources = source_files(spec, root)
     archive = out / spec.archive
-    files, unzipped = write_zip(archive, site, root, sources)
+    files, unzipped = write_zip(
+        archive, site, root, sources, site_dir=spec.platform.site_dir, root_files=spec.root_files
+    )
     built = BuiltPackage(spec, archive, archive.stat().st_size, unzipped, files, dict(pins))
     check(spec, site, built.zipped_bytes, built.unzipped_bytes)
     return built

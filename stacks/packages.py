@@ -45,6 +45,7 @@ class Platform:
     python_version: str
     max_zipped_bytes: int  # a bigger archive must go through object storage (or a container image)
     max_unzipped_bytes: int
+    site_dir: str = ""  # where the dependencies go in the archive ("": its root)
 
 
 # Lambda: Linux x86_64 wheels only (manylinux, glibc <= 2.34 on Amazon Linux 2023) for the runtime's CPython;
@@ -56,6 +57,22 @@ AWS_LAMBDA: Final = Platform(
     python_version="3.12",
     max_zipped_bytes=50 * MB,
     max_unzipped_bytes=250 * MB,
+)
+
+
+# Azure Functions, Flex Consumption, Python on Linux x86_64 (3.11: azure-functions 1.26 is the newest for 3.11/3.12,
+# and 3.12 on Flex is not confirmed). The host loads ``function_app.py`` and ``host.json`` from the package root and
+# the dependencies from ``.python_packages/lib/site-packages`` (a package deployed without a remote build). Microsoft
+# documents no package size limit for Flex's OneDeploy that we could find (the search tool found none); these are our
+# own budget, so that a package growing by a dependency's weight is noticed (cold starts on Flex grow with it).
+AZURE_FUNCTIONS: Final = Platform(
+    cloud="azure",
+    name="Azure Functions Flex Consumption (Python, Linux x86_64)",
+    wheel_platforms=("manylinux2014_x86_64", "manylinux_2_28_x86_64"),
+    python_version="3.11",
+    max_zipped_bytes=100 * MB,
+    max_unzipped_bytes=400 * MB,
+    site_dir=".python_packages/lib/site-packages",
 )
 
 
@@ -72,6 +89,7 @@ class PackageSpec:
     absent: tuple[str, ...] = ()  # top-level import names that must not be in the package
     sources: tuple[str, ...] = ()  # repository files and folders (relative, posix) shipped
     skip: tuple[str, ...] = ()  # repository files and folders under ``sources`` not shipped
+    root_files: tuple[tuple[str, str], ...] = ()  # (name at the archive's root, repository file): entry scripts
 
     @property
     def key(self) -> str:
@@ -123,6 +141,59 @@ PACKAGES: Final = (
             "companydata",
         ),
         skip=("companydata/sqlite_", "companydata/seed.py", "companydata/postgres_seed.py"),
+    ),
+    PackageSpec(
+        name="mcp",
+        platform=AZURE_FUNCTIONS,
+        handler="function_app.app",
+        archive="mcp-azure-functions.zip",
+        core=True,
+        extras=("azure", "redis"),
+        cut=("uvicorn",),  # the Functions host drives the ASGI app; the SDK imports uvicorn only in its own run()
+        absent=("psycopg", "psycopg_pool", "matplotlib", "numpy", "ariadne", "uvicorn", "botocore", "mangum"),
+        sources=(
+            "core",
+            "adapters/__init__.py",
+            "adapters/bootstrap.py",
+            "adapters/ratelimit.py",
+            "adapters/azure",
+            "adapters/graphql",
+            "adapters/fake",  # COMPANY_MCP_ADAPTER=fake: a trial of the function without the API
+            "companydata",
+        ),
+        skip=(
+            "adapters/azure/api_host.py",
+            "adapters/azure/api_function_app.py",
+            "companydata/api",
+            "companydata/postgres_",
+        ),
+        root_files=(("function_app.py", "adapters/azure/function_app.py"), ("host.json", "adapters/azure/host.json")),
+    ),
+    PackageSpec(
+        name="api",
+        platform=AZURE_FUNCTIONS,
+        handler="function_app.app",
+        archive="api-azure-functions.zip",
+        core=True,  # core.auth's verifier (EntraServiceAuth) uses the MCP SDK's AccessToken and PyJWT
+        extras=("postgres", "api"),
+        picks=("azure-identity", "azure-functions"),
+        cut=("uvicorn",),
+        absent=("matplotlib", "numpy", "uvicorn", "botocore", "mangum", "redis"),
+        sources=(
+            "core",
+            "adapters/__init__.py",
+            "adapters/azure/__init__.py",
+            "adapters/azure/config.py",
+            "adapters/azure/api_host.py",
+            "adapters/azure/api_function_app.py",
+            "adapters/azure/host.json",
+            "companydata",
+        ),
+        skip=("companydata/seed.py", "companydata/postgres_seed.py"),
+        root_files=(
+            ("function_app.py", "adapters/azure/api_function_app.py"),
+            ("host.json", "adapters/azure/host.json"),
+        ),
     ),
 )
 

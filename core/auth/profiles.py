@@ -173,7 +173,11 @@ class EntraProfile:
         mapped = (_entra_scope(v) for v in [*token_scopes(claims), *roles])
         scopes = tuple(dict.fromkeys(s for s in mapped if s is not None))
         client_id = _first_str(claims, "azp", "appid") or claims["sub"]
-        return Grant(client_id, scopes, claims["iss"], resource, {"tid": tid})
+        extras = {"tid": tid}
+        oid = _first_str(claims, "oid")
+        if oid is not None:  # the caller's object id: what an API allow-lists (companydata.api.entra_auth)
+            extras["oid"] = oid
+        return Grant(client_id, scopes, claims["iss"], resource, extras)
 
 
 @dataclass(frozen=True, slots=True)

@@ -667,7 +667,8 @@ async def test_entra_delegated_token(entra: OidcVerifier, local_issuer: LocalIss
     assert result is not None
     assert set(result.scopes) == {READ, WRITE}
     assert result.client_id == "caller-app-id"
-    assert result.claims == {"iss": ENTRA_ISSUER, "tid": TENANT}
+    # The object id too: what an API allow-lists (companydata.api.entra_auth).
+    assert result.claims == {"iss": ENTRA_ISSUER, "tid": TENANT, "oid": "00000000-0000-0000-66f3-3332eca7ea81"}
     assert TENANT in principal(result).issuer
 
 

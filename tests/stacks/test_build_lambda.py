@@ -20,8 +20,12 @@ def test_the_table_has_one_package_per_aws_function() -> None:
         ("aws/resolver", "resolver-lambda.zip", "adapters.aws.resolver_handler.handler"),
     ]
     assert all(spec.platform.wheel_platforms == ("manylinux2014_x86_64", "manylinux_2_28_x86_64") for spec in PACKAGES)
-    with pytest.raises(KeyError, match="no package 'azure/mcp'"):
-        package("azure/mcp")
+    assert [(spec.key, spec.archive, spec.root_files[0]) for spec in for_cloud("azure")] == [
+        ("azure/mcp", "mcp-azure-functions.zip", ("function_app.py", "adapters/azure/function_app.py")),
+        ("azure/api", "api-azure-functions.zip", ("function_app.py", "adapters/azure/api_function_app.py")),
+    ]
+    with pytest.raises(KeyError, match="no package 'gcp/mcp'"):
+        package("gcp/mcp")
 
 
 def test_requirements_come_from_pyproject_by_group_and_name() -> None:
