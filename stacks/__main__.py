@@ -1,7 +1,7 @@
 """Pulumi program entry (``main: stacks/`` in Pulumi.yaml): read the configuration, deploy one cloud, export.
 
-``company-mcp:cloud`` selects the cloud: ``aws`` now; ``azure`` and ``gcp`` are planned and refused with a clear
-error until their components exist.
+``company-mcp:cloud`` selects the cloud: ``aws`` or ``azure``; ``gcp`` is planned and refused with a clear
+error until its components exist.
 """
 
 from __future__ import annotations
@@ -17,17 +17,22 @@ if _REPO_ROOT not in sys.path:
 
 import pulumi  # noqa: E402
 
-from stacks.config import StackConfigError, load_config  # noqa: E402
+from stacks.config import StackConfigError, load_config, selected_cloud  # noqa: E402
 
 
 def main() -> None:
-    cfg = load_config()
-    if cfg.cloud == "aws":
+    cloud = selected_cloud()
+    if cloud == "aws":
         from stacks.components.aws.stack import deploy
 
-        outputs = deploy(cfg)
-    else:  # pragma: no cover - load_config refuses other clouds
-        raise StackConfigError(f"cloud {cfg.cloud!r} is not implemented")
+        outputs = deploy(load_config())
+    elif cloud == "azure":
+        from stacks.components.azure.config import load_azure_config
+        from stacks.components.azure.stack import deploy as deploy_azure
+
+        outputs = deploy_azure(load_azure_config())
+    else:  # pragma: no cover - selected_cloud refuses other clouds
+        raise StackConfigError(f"cloud {cloud!r} is not implemented")
     for name, value in outputs.items():
         pulumi.export(name, value)
 

@@ -23,8 +23,8 @@ PROJECT: Final = "company-mcp"
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 
 Cloud = Literal["aws"]
-IMPLEMENTED_CLOUDS: Final = ("aws",)
-PLANNED_CLOUDS: Final = ("azure", "gcp")
+IMPLEMENTED_CLOUDS: Final = ("aws", "azure")  # azure: stacks/components/azure/config.py reads its own keys
+PLANNED_CLOUDS: Final = ("gcp",)
 
 OidcProfile = Literal["cognito", "generic", "entra", "google"]
 _PROFILES: Final = ("cognito", "generic", "entra", "google")
@@ -196,17 +196,27 @@ def validate(cfg: StackConfig) -> None:
         raise _fail("blockedWritesThreshold", "must be at least 1")
 
 
-def _cloud(config: pulumi.Config) -> Cloud:
-    cloud = config.require("cloud").strip().lower()
+def selected_cloud(config: pulumi.Config | None = None) -> str:
+    """``company-mcp:cloud``, checked: one of ``IMPLEMENTED_CLOUDS`` (``__main__`` dispatches on it)."""
+    cloud = (config or pulumi.Config(PROJECT)).require("cloud").strip().lower()
     if cloud in PLANNED_CLOUDS:
         raise CloudNotImplemented(
             f"{PROJECT}:cloud is {cloud!r}: the {cloud} stack is not implemented yet "
             f"(planned: {', '.join(PLANNED_CLOUDS)}; implemented: {', '.join(IMPLEMENTED_CLOUDS)})"
         )
-    if cloud != "aws":
+    if cloud not in IMPLEMENTED_CLOUDS:
         raise StackConfigError(
             f"{PROJECT}:cloud is {cloud!r}: expected one of {', '.join(IMPLEMENTED_CLOUDS)} "
             f"({', '.join(PLANNED_CLOUDS)} are not implemented yet)"
+        )
+    return cloud
+
+
+def _cloud(config: pulumi.Config) -> Cloud:
+    cloud = selected_cloud(config)
+    if cloud != "aws":
+        raise StackConfigError(
+            f"{PROJECT}:cloud is {cloud!r}: read by stacks.components.{cloud}.config, not load_config"
         )
     return "aws"
 
