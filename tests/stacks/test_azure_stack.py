@@ -545,3 +545,31 @@ def test_a_bad_value_is_refused_naming_its_key(
 ) -> None:
     with pytest.raises(StackConfigError, match=rf"company-mcp:{key}"):
         azure_config(azure_zips, **overrides)
+
+
+# -- the pilot's cost model ------------------------------------------------------------------------------------
+
+# The billed resources of the stack -> words in the name of the price component that bills them.
+BILLED = {
+    "web:AppServicePlan": "Flex Consumption",
+    "dbforpostgresql:Server": "PostgreSQL flexible server",
+    "redisenterprise:RedisEnterprise": "Azure Managed Redis",
+    "appconfiguration:ConfigurationStore": "App Configuration Standard",
+    "operationalinsights:Workspace": "Log Analytics",
+    "operationalinsights:Table": "retention of the AppEvents table",
+}
+
+
+def test_the_price_model_covers_every_billed_resource_of_the_stack(stack: AzureDeployment) -> None:
+    from pilot.cost import estimate, load_prices
+
+    model = load_prices()
+    names = [c.name for c in model.clouds["azure"].components]
+    for typ, words in BILLED.items():
+        assert stack.of_type(typ), typ
+        assert any(words in name for name in names), words
+    assert {c.category for c in model.clouds["azure"].components} >= {"compute", "api", "database", "cache", "flags"}
+    assert all(c.source.startswith("https://azure.microsoft.com/") for c in model.clouds["azure"].components)
+    monthly = estimate(model, "azure", volume=0, typical_duration_s=0.2)
+    # with no traffic, the always-on parts remain: database, Redis, the App Configuration store
+    assert {line.category for line in monthly.lines if line.usd > 0} == {"database", "cache", "flags"}
