@@ -441,6 +441,15 @@ def test_api_app_settings_carry_the_contract_and_allow_only_the_mcp_identity(sta
     assert settings["COMPANY_API_PUBLIC_HOSTS"] == "company-mcp-dev-a1b2c3-api.azurewebsites.net"
 
 
+def test_each_app_has_its_own_host_id_within_32_characters(azure_zips: tuple[Path, Path]) -> None:
+    from stacks.components.azure.settings import HOST_ID
+
+    # the longest names the configuration allows: cut to 32 characters, the two default host ids would collide
+    deployment = build(azure_config(azure_zips, environment="abcdefghij", unique_suffix="k1m2n3p4"))
+    ids = [deployment.app_settings(app)[HOST_ID] for app in ("mcp-app", "api-app")]
+    assert len(set(ids)) == 2 and all(len(i) <= 32 for i in ids), ids
+
+
 def test_the_redis_url_secret_is_tls_with_the_key(stack: AzureDeployment) -> None:
     secret = next(d for d in stack.of_type("keyvault:Secret") if d.name == "secrets-redis-url")
     assert SECRET_SIG in json.dumps(secret.inputs)

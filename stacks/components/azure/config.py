@@ -23,7 +23,7 @@ from typing import Final, Literal
 
 import pulumi
 
-from stacks.config import PROJECT, REPO_ROOT, StackConfigError
+from stacks.config import PROJECT, REPO_ROOT, StackConfigError, _string_list
 from stacks.packages import package as package_spec
 
 PYTHON_VERSIONS: Final = ("3.11", "3.12")  # azure-functions 1.26 (2.x needs 3.13), per shared/clouds.md
@@ -256,9 +256,7 @@ def _read(config: pulumi.Config, key: str, kind: Kind) -> object:
     except pulumi.ConfigTypeError as exc:
         raise _fail(key, str(exc)) from None
     if kind == "list":
-        from stacks.config import _string_list
-
-        return _string_list(config, key)
+        return _string_list(config, key)  # the AWS loader's reading: a YAML list or one comma-separated string
     return config.get(key)
 
 

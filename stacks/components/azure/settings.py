@@ -8,6 +8,7 @@ values here, only Key Vault references.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Final, TypedDict
 
 import pulumi
@@ -37,9 +38,23 @@ def entra_issuer(tenant_id: pulumi.Input[str]) -> pulumi.Output[str]:
     return pulumi.Output.concat("https://login.microsoftonline.com/", tenant_id, "/v2.0")
 
 
-def host_storage(account_name: pulumi.Input[str], client_id: pulumi.Input[str]) -> dict[str, pulumi.Input[str]]:
-    """Identity-based host storage (the account has no shared keys)."""
+HOST_ID: Final = "AzureFunctionsWebHost__hostid"
+HOST_ID_MAX: Final = 32
+
+
+def host_id(app_name: str) -> str:
+    """A host id unique to the app: the default is the app name cut to 32 characters, which two apps sharing one
+    storage account (``<prefix>-mcp``, ``<prefix>-api``) would share once the prefix is long (HostIdCollision)."""
+    role = app_name.rsplit("-", 1)[-1]  # mcp | api
+    return f"cmcp-{hashlib.sha256(app_name.encode()).hexdigest()[:12]}-{role}"[:HOST_ID_MAX]
+
+
+def host_storage(
+    app_name: str, account_name: pulumi.Input[str], client_id: pulumi.Input[str]
+) -> dict[str, pulumi.Input[str]]:
+    """Identity-based host storage (the account has no shared keys), under the app's own host id."""
     return {
+        HOST_ID: host_id(app_name),
         "AzureWebJobsStorage__accountName": account_name,
         "AzureWebJobsStorage__credential": "managedidentity",
         "AzureWebJobsStorage__clientId": client_id,
@@ -54,6 +69,7 @@ def telemetry(connection_string: pulumi.Input[str], client_id: pulumi.Input[str]
 
 
 class McpSettingsArgs(TypedDict):
+    app_name: str
     tenant_id: pulumi.Input[str]
     mcp_app_client_id: str
     api_app_client_id: str
@@ -90,7 +106,7 @@ def mcp_app_settings(args: McpSettingsArgs) -> dict[str, pulumi.Input[str]]:
         AZURE_FLAGS_REFRESH_S: str(args["flags_refresh_seconds"]),
         AZURE_AUDIT_KEY: args["audit_key_reference"],
         **telemetry(args["connection_string"], args["identity_client_id"]),
-        **host_storage(args["storage_account_name"], args["identity_client_id"]),
+        **host_storage(args["app_name"], args["storage_account_name"], args["identity_client_id"]),
     }
     if args["allowed_origins"]:
         settings[core_env("allowed_origins")] = ",".join(args["allowed_origins"])
@@ -100,6 +116,7 @@ def mcp_app_settings(args: McpSettingsArgs) -> dict[str, pulumi.Input[str]]:
 
 
 class ApiSettingsArgs(TypedDict):
+    app_name: str
     tenant_id: pulumi.Input[str]
     api_app_client_id: str
     api_host: str
@@ -126,5 +143,5 @@ def api_app_settings(args: ApiSettingsArgs) -> dict[str, pulumi.Input[str]]:
         API_PUBLIC_HOSTS: args["api_host"],
         AZURE_CLIENT_ID: args["identity_client_id"],
         **telemetry(args["connection_string"], args["identity_client_id"]),
-        **host_storage(args["storage_account_name"], args["identity_client_id"]),
+        **host_storage(args["app_name"], args["storage_account_name"], args["identity_client_id"]),
     }

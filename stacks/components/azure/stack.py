@@ -213,6 +213,7 @@ def deploy(cfg: AzureConfig) -> dict[str, pulumi.Input[str]]:
             "always_ready": 0,
             "app_settings": api_app_settings(
                 {
+                    "app_name": api_app_name,
                     "tenant_id": tenant_id,
                     "api_app_client_id": cfg.api_app_client_id,
                     "api_host": api_host,
@@ -246,6 +247,7 @@ def deploy(cfg: AzureConfig) -> dict[str, pulumi.Input[str]]:
             "always_ready": cfg.mcp_always_ready,
             "app_settings": mcp_app_settings(
                 {
+                    "app_name": mcp_app_name,
                     "tenant_id": tenant_id,
                     "mcp_app_client_id": cfg.mcp_app_client_id,
                     "api_app_client_id": cfg.api_app_client_id,
