@@ -154,6 +154,16 @@ def stack(azure_zips: tuple[Path, Path]) -> AzureDeployment:
     return build(azure_config(azure_zips))
 
 
+@pytest.fixture(scope="module")
+def variant(azure_zips: tuple[Path, Path]) -> AzureDeployment:
+    """No deletion protection, a flags label, and the longest names the configuration allows."""
+    return build(
+        azure_config(
+            azure_zips, deletion_protection=False, flags_label="dev", environment="abcdefghij", unique_suffix="k1m2n3p4"
+        )
+    )
+
+
 # -- no public network access, local auth off ------------------------------------------------------------------
 
 
@@ -174,10 +184,9 @@ def test_the_database_is_private_entra_only_backed_up_and_locked(stack: AzureDep
     assert (tls["configurationName"], tls["value"]) == ("require_secure_transport", "on")
 
 
-def test_without_deletion_protection_there_is_no_lock(azure_zips: tuple[Path, Path]) -> None:
-    deployment = build(azure_config(azure_zips, deletion_protection=False))
-    assert deployment.of_type("authorization:ManagementLockByScope") == []
-    assert not deployment.mocks.options["database-server"].protect
+def test_without_deletion_protection_there_is_no_lock(variant: AzureDeployment) -> None:
+    assert variant.of_type("authorization:ManagementLockByScope") == []
+    assert not variant.mocks.options["database-server"].protect
 
 
 def test_redis_is_azure_managed_redis_private_and_tls_only(stack: AzureDeployment) -> None:
@@ -297,11 +306,10 @@ def test_every_write_flag_is_created_off_and_never_reset_by_pulumi_up(stack: Azu
         assert "value" in (stack.mocks.options[name].ignore_changes or [])
 
 
-def test_a_flags_label_goes_into_the_key_value_names_and_the_settings(azure_zips: tuple[Path, Path]) -> None:
-    deployment = build(azure_config(azure_zips, flags_label="dev"))
-    names = {plain(d.inputs)["keyValueName"] for d in deployment.of_type("appconfiguration:KeyValue")}
+def test_a_flags_label_goes_into_the_key_value_names_and_the_settings(variant: AzureDeployment) -> None:
+    names = {plain(d.inputs)["keyValueName"] for d in variant.of_type("appconfiguration:KeyValue")}
     assert names == {f".appconfig.featureflag~2F{key}$dev" for key in WRITE_FLAG_KEYS}
-    assert deployment.app_settings("mcp-app")["COMPANY_MCP_AZURE_FLAGS_LABEL"] == "dev"
+    assert variant.app_settings("mcp-app")["COMPANY_MCP_AZURE_FLAGS_LABEL"] == "dev"
 
 
 # -- alerts and the workbook use the names the sink emits ------------------------------------------------------
@@ -441,12 +449,13 @@ def test_api_app_settings_carry_the_contract_and_allow_only_the_mcp_identity(sta
     assert settings["COMPANY_API_PUBLIC_HOSTS"] == "company-mcp-dev-a1b2c3-api.azurewebsites.net"
 
 
-def test_each_app_has_its_own_host_id_within_32_characters(azure_zips: tuple[Path, Path]) -> None:
+def test_each_app_has_its_own_host_id_within_32_characters(variant: AzureDeployment) -> None:
     from stacks.components.azure.settings import HOST_ID
 
     # the longest names the configuration allows: cut to 32 characters, the two default host ids would collide
-    deployment = build(azure_config(azure_zips, environment="abcdefghij", unique_suffix="k1m2n3p4"))
-    ids = [deployment.app_settings(app)[HOST_ID] for app in ("mcp-app", "api-app")]
+    names = [plain(d.inputs)["name"] for d in variant.of_type("web:WebApp")]
+    assert names[0][:32] == names[1][:32]
+    ids = [variant.app_settings(app)[HOST_ID] for app in ("mcp-app", "api-app")]
     assert len(set(ids)) == 2 and all(len(i) <= 32 for i in ids), ids
 
 
