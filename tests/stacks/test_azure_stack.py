@@ -102,7 +102,7 @@ class AzureDeployment:
 @pytest.fixture(scope="session")
 def azure_zips(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("azure-dist")
-    paths = (root / "mcp-azure.zip", root / "api-azure.zip")
+    paths = (root / "mcp-azure-functions.zip", root / "api-azure-functions.zip")
     for path in paths:
         with zipfile.ZipFile(path, "w") as archive:
             archive.writestr("host.json", json.dumps({"version": "2.0", "extensions": {"http": {"routePrefix": ""}}}))
