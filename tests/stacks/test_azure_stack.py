@@ -6,6 +6,7 @@ resources (inputs as ARM would receive them, and the resource options seen by a 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import runpy
@@ -118,7 +119,7 @@ def azure_config(zips: tuple[Path, Path], **overrides: Any) -> AzureConfig:
         "api_app_client_id": API_APP_CLIENT_ID,
         "db_admin_object_id": DB_ADMIN_OBJECT_ID,
         "db_admin_principal_name": "company-mcp-db-admins",
-        "alarm_email": pulumi.Output.secret("ops@example.com"),
+        "alarm_email": "ops@example.com",  # made a secret Output inside the Pulumi run (build)
         "unique_suffix": "a1b2c3",
         "mcp_package_path": str(zips[0]),
         "api_package_path": str(zips[1]),
@@ -143,7 +144,9 @@ def build(cfg: AzureConfig) -> AzureDeployment:
         from stacks.components.azure.stack import deploy
 
         _recording(deployment.mocks)
-        return pulumi.Output.all(**deploy(cfg)).apply(deployment.outputs.update)
+        # as `pulumi config set --secret` gives it; created here, inside the run, so no Output outlives its loop
+        secret_cfg = dataclasses.replace(cfg, alarm_email=pulumi.Output.secret(str(cfg.alarm_email)))
+        return pulumi.Output.all(**deploy(secret_cfg)).apply(deployment.outputs.update)
 
     run()
     return deployment
