@@ -450,6 +450,7 @@ def test_api_app_settings_carry_the_contract_and_allow_only_the_mcp_identity(sta
     assert settings["COMPANY_API_AUTH"] == "entra" and settings["COMPANY_API_ENTRA_AUDIENCE"] == API_APP_CLIENT_ID
     assert settings["COMPANY_API_ENTRA_ALLOWED_OIDS"] == stack.outputs["mcpIdentityPrincipalId"]
     assert settings["COMPANY_API_PUBLIC_HOSTS"] == "company-mcp-dev-a1b2c3-api.azurewebsites.net"
+    assert settings["COMPANY_API_DB_MIGRATE"] == "false"  # the operator migrates; the API's role has DML only
 
 
 def test_each_app_has_its_own_host_id_within_32_characters(variant: AzureDeployment) -> None:

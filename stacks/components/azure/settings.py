@@ -32,6 +32,12 @@ API_ENTRA_TENANT_ID: Final = "COMPANY_API_ENTRA_TENANT_ID"
 API_ENTRA_AUDIENCE: Final = "COMPANY_API_ENTRA_AUDIENCE"
 API_ENTRA_ALLOWED_OIDS: Final = "COMPANY_API_ENTRA_ALLOWED_OIDS"
 API_PUBLIC_HOSTS: Final = "COMPANY_API_PUBLIC_HOSTS"
+# The operator applies migrations as the database's Entra administrator (README, Deploy to Azure, step 4), so the
+# API's role needs only SELECT/INSERT/UPDATE/DELETE, not ownership of the schema.
+API_DB_MIGRATE: Final = "COMPANY_API_DB_MIGRATE"
+# Application Insights' cloud_RoleName: tells the API's telemetry from the MCP server's.
+AZURE_CLOUD_ROLE: Final = "COMPANY_MCP_AZURE_CLOUD_ROLE"
+API_CLOUD_ROLE: Final = "company-mcp-api"
 
 
 def entra_issuer(tenant_id: pulumi.Input[str]) -> pulumi.Output[str]:
@@ -141,6 +147,8 @@ def api_app_settings(args: ApiSettingsArgs) -> dict[str, pulumi.Input[str]]:
         API_ENTRA_AUDIENCE: args["api_app_client_id"],
         API_ENTRA_ALLOWED_OIDS: args["mcp_identity_principal_id"],
         API_PUBLIC_HOSTS: args["api_host"],
+        API_DB_MIGRATE: "false",
+        AZURE_CLOUD_ROLE: API_CLOUD_ROLE,
         AZURE_CLIENT_ID: args["identity_client_id"],
         **telemetry(args["connection_string"], args["identity_client_id"]),
         **host_storage(args["app_name"], args["storage_account_name"], args["identity_client_id"]),
