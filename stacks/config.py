@@ -23,8 +23,8 @@ PROJECT: Final = "company-mcp"
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 
 Cloud = Literal["aws"]
-IMPLEMENTED_CLOUDS: Final = ("aws", "gcp")  # gcp: stacks/components/gcp/config.py reads its own keys
-PLANNED_CLOUDS: Final = ("azure",)
+IMPLEMENTED_CLOUDS: Final = ("aws", "azure", "gcp")  # azure, gcp: stacks/components/<cloud>/config.py
+PLANNED_CLOUDS: Final[tuple[str, ...]] = ()
 
 OidcProfile = Literal["cognito", "generic", "entra", "google"]
 _PROFILES: Final = ("cognito", "generic", "entra", "google")
@@ -196,7 +196,7 @@ def validate(cfg: StackConfig) -> None:
         raise _fail("blockedWritesThreshold", "must be at least 1")
 
 
-def read_cloud(config: pulumi.Config | None = None) -> str:
+def selected_cloud(config: pulumi.Config | None = None) -> str:
     """``company-mcp:cloud``, checked: one of ``IMPLEMENTED_CLOUDS`` (``__main__`` dispatches on it)."""
     cloud = (config or pulumi.Config(PROJECT)).require("cloud").strip().lower()
     if cloud in PLANNED_CLOUDS:
@@ -205,17 +205,16 @@ def read_cloud(config: pulumi.Config | None = None) -> str:
             f"(planned: {', '.join(PLANNED_CLOUDS)}; implemented: {', '.join(IMPLEMENTED_CLOUDS)})"
         )
     if cloud not in IMPLEMENTED_CLOUDS:
-        raise StackConfigError(
-            f"{PROJECT}:cloud is {cloud!r}: expected one of {', '.join(IMPLEMENTED_CLOUDS)} "
-            f"({', '.join(PLANNED_CLOUDS)} are not implemented yet)"
-        )
+        raise StackConfigError(f"{PROJECT}:cloud is {cloud!r}: expected one of {', '.join(IMPLEMENTED_CLOUDS)}")
     return cloud
 
 
 def _cloud(config: pulumi.Config) -> Cloud:
-    cloud = read_cloud(config)
+    cloud = selected_cloud(config)
     if cloud != "aws":
-        raise StackConfigError(f"{PROJECT}:cloud is {cloud!r}: load_config reads the aws stack's keys only")
+        raise StackConfigError(
+            f"{PROJECT}:cloud is {cloud!r}: read by stacks.components.{cloud}.config, not load_config"
+        )
     return "aws"
 
 

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from stacks.components.gcp.config import OPTIONAL_KEYS, PROVIDER_KEYS, REQUIRED_KEYS, GcpStackConfig, load_gcp_config
-from stacks.config import StackConfigError, read_cloud
+from stacks.config import StackConfigError, selected_cloud
 from tests.stacks.conftest import plain
 from tests.stacks.gcp_mocks import API_IMAGE, IMAGE, PROJECT, REGION
 from tests.stacks.test_gcp_stack import RUN_SERVICE, fresh_gcp_mocks, make_gcp_config
@@ -103,7 +103,7 @@ def test_load_reads_the_example_and_the_cloud_dispatches(stack_config: dict[str,
 
     @pulumi.runtime.test
     def load() -> None:
-        read["cloud"] = read_cloud()
+        read["cloud"] = selected_cloud()
         read["cfg"] = load_gcp_config()
 
     load()

@@ -10,6 +10,7 @@ only that directory and the standard library (``bench/handler_probe.py``).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import zipfile

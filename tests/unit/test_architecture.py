@@ -61,6 +61,7 @@ def test_the_detector_sees_function_level_imports(tmp_path: Path) -> None:
     [
         # The Pulumi program's components and config (the program itself runs resources on import).
         "stacks.config, stacks.components.aws.stack, stacks.components.aws.flags, stacks.components.aws.observability",
+        "stacks.components.azure.config, stacks.components.azure.stack, stacks.components.azure.observability",
         # The reference company API (uvicorn app) and its AppSync face.
         "companydata.api.server, companydata.api.run, companydata.api.dispatch",
         # The tool catalog and the operations both faces call.

@@ -1,0 +1,1 @@
+"""The Azure deployment (``company-mcp:cloud: azure``): one ComponentResource per concern, wired in ``stack.py``."""
