@@ -56,6 +56,7 @@ ADAPTERS: dict[str, AdapterEntry] = {
     "fake": AdapterEntry("adapters.fake.main:build_fake_runtime"),
     "graphql": AdapterEntry("adapters.graphql.main:build_graphql_runtime"),
     "aws": AdapterEntry("adapters.aws.main:build_aws_runtime", shadow_signer="adapters.aws.main:aws_request_signer"),
+    "gcp": AdapterEntry("adapters.gcp.main:build_gcp_runtime", shadow_signer="adapters.gcp.main:gcp_request_signer"),
 }
 
 
