@@ -23,6 +23,10 @@ tries a direct connection (``connect_timeout`` 1 s). When it connects, the store
 is up again and the pool is replaced by a fresh one, which connects at once
 (no inherited backoff): serving again within about a probe interval of the
 database's return.
+
+Passwords that expire (issue 16): ``password_provider`` is called, off the event loop, for each new
+connection, and its answer is that connection's password: an OAuth access token for Cloud SQL IAM
+database authentication (or an Entra token on Azure). Without it the DSN's own credentials are used.
 """
 
 from __future__ import annotations
@@ -107,6 +111,7 @@ class PostgresPool:
         statement_timeout_ms: int | None,
         connect_timeout_s: float,
         pool_timeout_s: float,
+        password_provider: Callable[[], str] | None = None,
     ) -> None:
         if not 0 <= min_size <= max_size or max_size < 1:
             raise ValueError("need 0 <= min_size <= max_size and max_size >= 1")
@@ -116,6 +121,7 @@ class PostgresPool:
             "autocommit": True,
             "connect_timeout": max(1, round(connect_timeout_s)),
         }
+        self._password_provider = password_provider
         self._min_size = min_size
         self._max_size = max_size
         self._pool_timeout_s = pool_timeout_s
@@ -128,13 +134,20 @@ class PostgresPool:
     def _new_pool(self) -> AsyncConnectionPool[Connection]:
         return AsyncConnectionPool(
             self._dsn,
-            kwargs=self._kwargs,
+            kwargs=self._connect_kwargs if self._password_provider else self._kwargs,
             min_size=self._min_size,
             max_size=self._max_size,
             open=False,
             timeout=self._pool_timeout_s,
             name="company-mcp",
         )
+
+    async def _connect_kwargs(self) -> dict[str, Any]:
+        """The connection arguments, with a fresh password from the provider (psycopg_pool calls this per connect)."""
+        if self._password_provider is None:
+            return self._kwargs
+        password = await anyio.to_thread.run_sync(self._password_provider, abandon_on_cancel=True)
+        return {**self._kwargs, "password": password}
 
     async def open(self) -> None:
         """Start the pool; connections are made in the background (a down server fails calls, not this)."""
@@ -202,9 +215,9 @@ class PostgresPool:
             if not self._down:  # another call recovered meanwhile
                 return
             try:
-                kwargs = {**self._kwargs, "connect_timeout": PROBE_CONNECT_TIMEOUT_S}
+                kwargs = {**await self._connect_kwargs(), "connect_timeout": PROBE_CONNECT_TIMEOUT_S}
                 probe = await psycopg.AsyncConnection.connect(self._dsn, **kwargs)
-            except psycopg.Error as err:
+            except Exception as err:  # psycopg's errors, or the password provider's
                 raise BackendUnavailable(_DOWN) from err
             await probe.close()
             await self._replace_pool()

@@ -103,6 +103,7 @@ class PostgresStore:
         connect_timeout_s: float = 5.0,
         pool_timeout_s: float = 5.0,
         migrate: bool = True,
+        password_provider: Callable[[], str] | None = None,
     ) -> None:
         if retention_days < 1:
             raise ValueError("retention_days must be at least 1 (the 24-hour request window)")
@@ -113,6 +114,7 @@ class PostgresStore:
         self._retention_s = retention_days * 86400
         self._connect_timeout_s = connect_timeout_s
         self._migrate = migrate
+        self._password_provider = password_provider
         self._pool = PostgresPool(
             dsn,
             schema=schema,
@@ -121,6 +123,7 @@ class PostgresStore:
             statement_timeout_ms=statement_timeout_ms,
             connect_timeout_s=connect_timeout_s,
             pool_timeout_s=pool_timeout_s,
+            password_provider=password_provider,
         )
         self._open_lock = anyio.Lock()
         self._opened = False
@@ -135,10 +138,12 @@ class PostgresStore:
             await self._pool.open()
             if self._migrate:
                 with mapped_errors():
-                    await anyio.to_thread.run_sync(
-                        lambda: migrate_postgres(self._dsn, self._schema, connect_timeout_s=self._connect_timeout_s)
-                    )
+                    await anyio.to_thread.run_sync(self._migrate_now)
             self._opened = True
+
+    def _migrate_now(self) -> None:
+        password = self._password_provider() if self._password_provider else None
+        migrate_postgres(self._dsn, self._schema, connect_timeout_s=self._connect_timeout_s, password=password)
 
     async def aclose(self) -> None:
         await self._pool.aclose()

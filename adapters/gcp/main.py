@@ -77,7 +77,6 @@ def build_gcp_runtime(
     audit_key = gcp_audit_key(gcp, cursor_secret)
     audit = CloudLoggingAudit(gcp, request_token, key=audit_key, project=gcp.project)
     metrics = CloudMonitoringMetrics(gcp, writer_token, project=gcp.project, task=task_id())
-    metrics.start()
     limiter = LimitsRateLimiter(settings.redis_url)
     ports = Ports(backend=backend, flags=flags, audit=audit, metrics=metrics, rate_limiter=limiter)
 

@@ -7,11 +7,12 @@ Counts are CUMULATIVE INT64 series; ``ToolLatency`` is a CUMULATIVE DISTRIBUTION
 (exponential buckets), so dashboards and alerts read p50/p99 with ALIGN_DELTA + a percentile reducer.
 (User-defined metrics cannot be DELTA; CUMULATIVE keeps counts whole across a failed write.)
 
-``record_call`` only updates the in-memory totals (a lock held for microseconds): it never does I/O,
-never raises. A daemon thread writes every series that changed, at most once per ``interval_s`` (not
-below Cloud Monitoring's one point per series per 5 s), 200 series per ``projects.timeSeries.create``
-request (the API's maximum). A failed write is counted and retried with the next flush; nothing is
-lost, since each point carries the running total. ``aclose`` stops the thread after a last flush.
+``record_call`` only updates the in-memory totals (a lock held for microseconds) and starts the
+writer on the first call: it never does I/O, never raises. A daemon thread writes every series that
+changed, at most once per ``interval_s`` (not below Cloud Monitoring's one point per series per 5 s),
+200 series per ``projects.timeSeries.create`` request (the API's maximum). A failed write is counted
+and retried with the next flush; nothing is lost, since each point carries the running total.
+``aclose`` stops the thread after a last flush.
 Hand-written rather than the deprecated OpenTelemetry Cloud Monitoring exporter or the gRPC-only
 ``google-cloud-monitoring`` client: one JSON POST of a fixed shape, with httpx, which we already ship.
 """
@@ -106,6 +107,7 @@ class CloudMonitoringMetrics:
         clock: Callable[[], float] = time.time,
         interval_s: float | None = None,
         min_gap_s: float = MIN_FLUSH_INTERVAL_S,
+        background: bool = True,
     ) -> None:
         self._prefix = settings.metric_prefix
         self._url = f"{settings.monitoring_url.rstrip('/')}/v3/projects/{project}/timeSeries"
@@ -121,6 +123,8 @@ class CloudMonitoringMetrics:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_flush = 0.0
+        self._background = background  # start the writer thread on the first call
+        self._closed = False
         self.dropped = 0  # calls not counted (the lock was busy for too long)
         self.failed_writes = 0
         self.written_points = 0
@@ -128,6 +132,8 @@ class CloudMonitoringMetrics:
     # -- the request path -------------------------------------------------------------------------
 
     def record_call(self, call: CallRecord) -> None:
+        if self._background and self._thread is None and not self._closed:
+            self.start()
         try:
             tool, outcome = _label(call.tool), _label(call.outcome)
             base = (("outcome", outcome), ("tool", tool))
@@ -256,7 +262,7 @@ class CloudMonitoringMetrics:
     # -- the background writer ----------------------------------------------------------------------
 
     def start(self) -> None:
-        if self._thread is None:
+        if self._thread is None and not self._closed:
             self._thread = threading.Thread(target=self._run, name="cloud-monitoring-writer", daemon=True)
             self._thread.start()
 
@@ -272,6 +278,7 @@ class CloudMonitoringMetrics:
 
     async def aclose(self) -> None:
         """Stop the writer after a last flush (SIGTERM on Cloud Run gives 10 s)."""
+        self._closed = True
         thread, self._thread = self._thread, None
         if thread is not None:
             self._stop.set()

@@ -188,7 +188,7 @@ def series_of(apis: GoogleApis, name: str) -> list[dict[str, Any]]:
 
 async def test_metrics_arrive_as_cumulative_series_and_a_latency_distribution(apis: GoogleApis) -> None:
     clock = StepClock()
-    metrics = CloudMonitoringMetrics(gcp(apis), token(), project=PROJECT, task="t-1", clock=clock, min_gap_s=5)
+    metrics = CloudMonitoringMetrics(gcp(apis), token(), project=PROJECT, task="t-1", clock=clock, min_gap_s=5, background=False)
     _: MetricsSink = metrics
     for ms in (3.0, 10.0, 250.0):
         metrics.record_call(call(ms=ms))
@@ -226,7 +226,7 @@ async def test_metrics_arrive_as_cumulative_series_and_a_latency_distribution(ap
 
 async def test_a_failed_metrics_write_never_raises_and_is_retried(apis: GoogleApis) -> None:
     clock = StepClock()
-    metrics = CloudMonitoringMetrics(gcp(apis), token(), project=PROJECT, task="t-1", clock=clock, min_gap_s=5)
+    metrics = CloudMonitoringMetrics(gcp(apis), token(), project=PROJECT, task="t-1", clock=clock, min_gap_s=5, background=False)
     apis.down["monitoring"] = 503
     metrics.record_call(call())
     clock.now += 10
@@ -241,7 +241,6 @@ async def test_a_failed_metrics_write_never_raises_and_is_retried(apis: GoogleAp
 
 async def test_the_writer_thread_flushes_in_the_background_and_on_close(apis: GoogleApis) -> None:
     metrics = CloudMonitoringMetrics(gcp(apis), token(), project=PROJECT, task="t-2", interval_s=0.05, min_gap_s=0.05)
-    metrics.start()
     metrics.record_call(call())
     with anyio.fail_after(5):
         for _ in range(1000):  # the writer's first flush, within a few intervals
@@ -266,7 +265,7 @@ async def gcp_client(apis: GoogleApis, tmp_path: Path) -> AsyncIterator[tuple[Cl
         runtime.ports,
         flags=ParameterManagerFlags(gcp(apis), token()),
         audit=CloudLoggingAudit(gcp(apis), token(), key=runtime.audit_key, project=PROJECT),
-        metrics=CloudMonitoringMetrics(gcp(apis), token(), project=PROJECT, task="t-3"),
+        metrics=CloudMonitoringMetrics(gcp(apis), token(), project=PROJECT, task="t-3", background=False),
     )
     runtime = dataclasses.replace(runtime, ports=ports)
     async with runtime, Client(create_server(settings, runtime)) as client:
