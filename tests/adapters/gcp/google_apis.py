@@ -122,10 +122,12 @@ class GoogleApis:
         if name == "project/project-id":
             return PlainTextResponse(PROJECT, headers=flavor)
         if name.startswith("instance/service-accounts/default/token"):
+            self.requests["metadata:token"] += 1
             return JSONResponse(
                 {"access_token": ACCESS_TOKEN, "expires_in": 3599, "token_type": "Bearer"}, headers=flavor
             )
         if name.startswith("instance/service-accounts/default/identity"):
+            self.requests[f"metadata:identity:{request.query_params.get('audience')}"] += 1
             return PlainTextResponse(self.id_token(request.query_params["audience"]), headers=flavor)
         if name.startswith("instance/service-accounts/default"):
             return JSONResponse(

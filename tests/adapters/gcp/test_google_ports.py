@@ -188,7 +188,9 @@ def series_of(apis: GoogleApis, name: str) -> list[dict[str, Any]]:
 
 async def test_metrics_arrive_as_cumulative_series_and_a_latency_distribution(apis: GoogleApis) -> None:
     clock = StepClock()
-    metrics = CloudMonitoringMetrics(gcp(apis), token(), project=PROJECT, task="t-1", clock=clock, min_gap_s=5, background=False)
+    metrics = CloudMonitoringMetrics(
+        gcp(apis), token(), project=PROJECT, task="t-1", clock=clock, min_gap_s=5, background=False
+    )
     _: MetricsSink = metrics
     for ms in (3.0, 10.0, 250.0):
         metrics.record_call(call(ms=ms))
@@ -226,7 +228,9 @@ async def test_metrics_arrive_as_cumulative_series_and_a_latency_distribution(ap
 
 async def test_a_failed_metrics_write_never_raises_and_is_retried(apis: GoogleApis) -> None:
     clock = StepClock()
-    metrics = CloudMonitoringMetrics(gcp(apis), token(), project=PROJECT, task="t-1", clock=clock, min_gap_s=5, background=False)
+    metrics = CloudMonitoringMetrics(
+        gcp(apis), token(), project=PROJECT, task="t-1", clock=clock, min_gap_s=5, background=False
+    )
     apis.down["monitoring"] = 503
     metrics.record_call(call())
     clock.now += 10
