@@ -16,6 +16,11 @@ handler with only the package on ``sys.path``, so whatever is left out and still
 
 The Azure Functions and Cloud Run packages are further rows: a ``Platform`` for each (its wheel tags and
 limits), and rows naming their handler, their extras (``azure``, ``gcp``) and their cut.
+
+- ``gcp/mcp`` (``python -m adapters.gcp.cloud_run``, the MCP image of ``deploy/gcp/Dockerfile``): the core set,
+  ``gcp``, ``redis`` and ``serve``; no psycopg, no plots, no reference API, no AWS libraries.
+- ``gcp/api`` (``python -m adapters.gcp.cloud_run_api``, the company API image): the core set (core's token
+  verifier checks the callers' Google ID tokens), ``postgres``, ``api``, ``gcp`` and ``serve``; no Redis, no plots.
 """
 
 from __future__ import annotations
@@ -56,6 +61,18 @@ AWS_LAMBDA: Final = Platform(
     python_version="3.12",
     max_zipped_bytes=50 * MB,
     max_unzipped_bytes=250 * MB,
+)
+
+
+# Cloud Run: a container image (linux/amd64, the python:3.12 base of deploy/gcp/Dockerfile). Cloud Run sets no
+# small size limit on images; these are our budgets, so that an image stays small and starts fast.
+CLOUD_RUN: Final = Platform(
+    cloud="gcp",
+    name="Cloud Run (linux/amd64 container)",
+    wheel_platforms=("manylinux2014_x86_64", "manylinux_2_28_x86_64"),
+    python_version="3.12",
+    max_zipped_bytes=50 * MB,
+    max_unzipped_bytes=150 * MB,
 )
 
 
@@ -120,6 +137,49 @@ PACKAGES: Final = (
             "adapters/aws/config.py",
             "adapters/aws/resolver_handler.py",
             "adapters/aws/appsync_origin.py",
+            "companydata",
+        ),
+        skip=("companydata/sqlite_", "companydata/seed.py", "companydata/postgres_seed.py"),
+    ),
+    PackageSpec(
+        name="mcp",
+        platform=CLOUD_RUN,
+        handler="adapters.gcp.cloud_run.main",
+        archive="mcp-cloudrun.zip",
+        core=True,
+        extras=("gcp", "redis", "serve"),
+        absent=("psycopg", "psycopg_pool", "matplotlib", "numpy", "ariadne", "botocore", "mangum", "azure"),
+        sources=(
+            "core",
+            "adapters/__init__.py",
+            "adapters/bootstrap.py",
+            "adapters/ratelimit.py",
+            "adapters/gcp",
+            "adapters/graphql",
+            "adapters/fake",  # COMPANY_MCP_ADAPTER=fake: a trial of the image without the API
+            "companydata",
+        ),
+        skip=(
+            "adapters/gcp/cloud_run_api.py",
+            "adapters/gcp/cloud_sql.py",
+            "companydata/api",
+            "companydata/postgres_",
+        ),
+    ),
+    PackageSpec(
+        name="api",
+        platform=CLOUD_RUN,
+        handler="adapters.gcp.cloud_run_api.main",
+        archive="api-cloudrun.zip",
+        core=True,
+        extras=("postgres", "api", "gcp", "serve"),
+        absent=("matplotlib", "numpy", "botocore", "mangum", "azure", "redis"),
+        sources=(
+            "core",
+            "adapters/__init__.py",
+            "adapters/gcp/__init__.py",
+            "adapters/gcp/cloud_run_api.py",
+            "adapters/gcp/cloud_sql.py",
             "companydata",
         ),
         skip=("companydata/sqlite_", "companydata/seed.py", "companydata/postgres_seed.py"),

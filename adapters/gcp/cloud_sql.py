@@ -14,11 +14,16 @@ from google.auth.credentials import Credentials
 from google.auth.exceptions import GoogleAuthError
 from google.auth.transport import Request
 
-from adapters.gcp.access_token import default_request
 from core.errors import BackendUnavailable
 
 SQL_LOGIN_SCOPE = "https://www.googleapis.com/auth/sqlservice.login"
 NO_TOKEN = "The company store's credentials could not be obtained. Retry in a moment."
+
+
+def _default_request() -> Request:
+    from google.auth.transport.requests import Request as RequestsRequest  # the API image ships requests
+
+    return RequestsRequest()
 
 
 class CloudSqlIamPassword:
@@ -30,7 +35,7 @@ class CloudSqlIamPassword:
     def __call__(self) -> str:
         with self._lock:
             try:
-                transport = self._request or default_request()
+                transport = self._request or _default_request()
                 if self._credentials is None:
                     import google.auth
 

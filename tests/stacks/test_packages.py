@@ -22,7 +22,7 @@ import pytest
 
 from companydata.seed import seed_sqlite
 from stacks import build_lambda
-from stacks.packages import AWS_LAMBDA, PACKAGES, package
+from stacks.packages import AWS_LAMBDA, for_cloud, package
 from tests.support import PG_DSN, seeded_postgres_schema
 
 REPO = Path(__file__).resolve().parents[2]
@@ -43,7 +43,7 @@ def packages(tmp_path_factory: pytest.TempPathFactory) -> Build:
     built: dict[str, build_lambda.BuiltPackage] = {}
     again: dict[str, bytes] = {}
     unpacked: dict[str, Path] = {}
-    for spec in PACKAGES:
+    for spec in for_cloud("aws"):  # the Cloud Run rows: tests/adapters/gcp/test_cloud_run_image.py
         built[spec.key] = build_lambda.build_package(
             spec, out=root / "first", staging=root / "stage-1", python_version=LOCAL_PYTHON
         )
