@@ -99,6 +99,21 @@ def cloud_run_env(port: int, service: str) -> dict[str, str]:
     }
 
 
+def verify(url: str, token: str) -> str:
+    """``company-mcp verify URL --expect-writes``: every promise of a deployment, checked from outside."""
+    done = subprocess.run(
+        [sys.executable, "-m", "cli.main", "verify", url, "--token", token, "--expect-writes"],
+        cwd=ROOT,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
 def mint_dev_token(data_dir: Path, url: str) -> str:
     done = subprocess.run(
         [sys.executable, "-m", "cli.main", "token", "--url", url, "--sub", "alice"],
@@ -137,6 +152,7 @@ async def test_the_mcp_entry_serves_the_nine_tools_on_port_and_exits_on_sigterm(
             check_every_result(await call_every_tool(client))
         async with httpx2.AsyncClient() as plain:
             assert (await plain.post(public, json={})).status_code == 401
+        assert "all promises hold" in verify(public, token)
     finally:
         code = server.stop()
     assert code in (0, -signal.SIGTERM)  # uvicorn drains, then re-raises the SIGTERM it caught
@@ -275,16 +291,18 @@ async def test_serve_adapter_gcp_runs_the_nine_tools_against_the_google_stand_in
         async with httpx2.AsyncClient() as plain:
             ready = await plain.get(url.removesuffix("/mcp") + "/readyz")
             assert ready.status_code == 200, ready.text
+        entries = list(apis.entries)  # before verify's own writes
+        apis.add_version({"mutations": True})
+        assert "readiness          PASS" in verify(url, token)
     finally:
         assert server.stop() in (0, -signal.SIGTERM)
 
     # Audit: each write's attempt and outcome, and the blocked one, chained and verifiable with the key.
-    entries = apis.entries
     assert {e["labels"]["tool"] for e in entries} == set(WRITE_TOOLS)
     phases = [(e["labels"]["tool"], e["jsonPayload"]["phase"]) for e in entries]
     assert phases.count(("create_collection", "attempt")) == 1 and ("create_collection", "decision") in phases
-    for chain in {e["labels"]["chain"] for e in entries}:
-        lines = [audit_line(e["jsonPayload"]) for e in entries if e["labels"]["chain"] == chain]
+    for chain in {e["labels"]["chain"] for e in apis.entries}:
+        lines = [audit_line(e["jsonPayload"]) for e in apis.entries if e["labels"]["chain"] == chain]
         assert verify_chain(lines, AuditKey(AUDIT_KEY.encode())).ok
     assert all(e["jsonPayload"]["principal"] != user for e in entries)  # issuer|subject, not the email
     # Metrics: flushed at shut-down (the last flush), every tool counted on its own series.
