@@ -180,9 +180,9 @@ PACKAGES: Final = (
             "adapters/gcp/__init__.py",
             "adapters/gcp/cloud_run_api.py",
             "adapters/gcp/cloud_sql.py",
-            "companydata",
+            "companydata",  # postgres_seed too: the stack's seed job runs in this image
         ),
-        skip=("companydata/sqlite_", "companydata/seed.py", "companydata/postgres_seed.py"),
+        skip=("companydata/sqlite_",),
     ),
 )
 

@@ -5,7 +5,8 @@ Configured from the environment the stack sets (gcp-contract.md), on ``0.0.0.0:$
 - ``COMPANY_API_DATABASE_URL``: ``postgresql://<iam-user>@<private-ip>:5432/<db>?sslmode=require``. Without
   a password in it, Cloud SQL IAM database authentication is used: each new connection's password is an
   access token of the service's account (``cloud_sql.py``); ``COMPANY_API_DB_IAM_AUTH=false`` turns it off.
-  ``COMPANY_API_DB_SCHEMA`` (default ``public``).
+  ``COMPANY_API_DB_SCHEMA`` (default ``public``). The API's database user may not change the schema (the stack's
+  seed job migrates it), so the store does not migrate at start unless ``COMPANY_API_DB_MIGRATE=true``.
 - ``COMPANY_API_AUTH``: ``google`` (default: the caller's Google ID token is verified here, audience
   ``COMPANY_API_GOOGLE_AUDIENCE``, email in ``COMPANY_API_GOOGLE_ALLOWED_SERVICE_ACCOUNTS``), or
   ``platform`` (trust Cloud Run's IAM invoker check alone).
@@ -53,7 +54,9 @@ def build_store(env: Mapping[str, str]) -> tuple[str, PostgresStore]:
     if not dsn.startswith(("postgresql://", "postgres://")):
         raise ConfigError("COMPANY_API_DATABASE_URL must be a postgresql:// URL (Cloud SQL's private IP)")
     provider = CloudSqlIamPassword() if uses_iam_auth(dsn, env) else None
-    store = PostgresStore(dsn, schema=env.get("COMPANY_API_DB_SCHEMA", "public"), password_provider=provider)
+    migrate = env.get("COMPANY_API_DB_MIGRATE", "").strip().lower() in ("true", "1", "yes")
+    schema = env.get("COMPANY_API_DB_SCHEMA", "public")
+    store = PostgresStore(dsn, schema=schema, password_provider=provider, migrate=migrate)
     return dsn, store
 
 
