@@ -180,9 +180,8 @@ PACKAGES: Final = (
             "adapters/gcp/__init__.py",
             "adapters/gcp/cloud_run_api.py",
             "adapters/gcp/cloud_sql.py",
-            "companydata",  # postgres_seed too: the stack's seed job runs in this image
+            "companydata",  # whole: the stack's seed job runs in this image (postgres_seed imports seed, sqlite_schema)
         ),
-        skip=("companydata/sqlite_",),
     ),
 )
 

@@ -31,7 +31,7 @@ from typing import Any
 import anyio
 import httpx
 
-from adapters.gcp.access_token import AccessTokenUnavailable, GoogleAccessToken
+from adapters.gcp.access_token import GoogleAccessToken
 from adapters.gcp.config import MIN_FLUSH_INTERVAL_S, GcpSettings
 from adapters.gcp.resource import monitored_resource
 from core.metrics import (
@@ -222,32 +222,31 @@ class CloudMonitoringMetrics:
             self._flushing.release()
 
     async def _flush(self) -> int:
-        if True:
-            gap = self._min_gap - (self._clock() - self._last_flush)
-            if gap > 0:
-                await anyio.sleep(gap)  # one point per series per min_gap_s at most
-            batch = self.pending()
-            if not batch:
-                return 0
-            self._last_flush = self._clock()
-            written = 0
-            try:
-                async with httpx.AsyncClient(transport=self._transport, timeout=10.0, trust_env=False) as http:
-                    headers = await self._token.headers()
-                    for first in range(0, len(batch), MAX_SERIES_PER_REQUEST):
-                        chunk = batch[first : first + MAX_SERIES_PER_REQUEST]
-                        response = await http.post(self._url, json={"timeSeries": chunk}, headers=headers)
-                        if response.status_code != 200:
-                            raise httpx.HTTPStatusError(
-                                f"HTTP {response.status_code}", request=response.request, response=response
-                            )
-                        written += len(chunk)
-            except (httpx.HTTPError, AccessTokenUnavailable) as exc:
-                self.failed_writes += 1
-                self._mark_dirty(batch[written:])
-                log.warning("Cloud Monitoring write failed (%s); retrying with the next flush", type(exc).__name__)
-            self.written_points += written
-            return written
+        gap = self._min_gap - (self._clock() - self._last_flush)
+        if gap > 0:
+            await anyio.sleep(gap)  # one point per series per min_gap_s at most
+        batch = self.pending()
+        if not batch:
+            return 0
+        self._last_flush = self._clock()
+        written = 0
+        try:
+            async with httpx.AsyncClient(transport=self._transport, timeout=10.0, trust_env=False) as http:
+                headers = await self._token.headers()
+                for first in range(0, len(batch), MAX_SERIES_PER_REQUEST):
+                    chunk = batch[first : first + MAX_SERIES_PER_REQUEST]
+                    response = await http.post(self._url, json={"timeSeries": chunk}, headers=headers)
+                    if response.status_code != 200:
+                        raise httpx.HTTPStatusError(
+                            f"HTTP {response.status_code}", request=response.request, response=response
+                        )
+                    written += len(chunk)
+        except Exception as exc:  # HTTP faults, no token, or anything unforeseen: the writer thread must live on
+            self.failed_writes += 1
+            self._mark_dirty(batch[written:])
+            log.warning("Cloud Monitoring write failed (%s); retrying with the next flush", type(exc).__name__)
+        self.written_points += written
+        return written
 
     def _mark_dirty(self, unwritten: list[dict[str, Any]]) -> None:
         keys = {
