@@ -3,12 +3,12 @@
 The token's audience is the API's URL (Cloud Run's IAM invoker check wants exactly
 that). It goes in two headers: ``X-Serverless-Authorization`` for Cloud Run's IAM check, which
 removes the token's signature before the request reaches the container, and ``Authorization``,
-which Cloud Run then passes through unchanged, for the API's own check (``companydata.api.google_auth``). Credentials come from the environment as google-auth finds them (a
-service-account key file, else the metadata server on Cloud Run/GCE), or are
-injected: any google-auth ``Credentials`` that yield ID tokens, for example
-``google.oauth2.service_account.IDTokenCredentials(..., target_audience=...)``.
-google-auth is synchronous and its refresh does network I/O, so it runs in a
-worker thread, and only when the cached token is about to expire.
+which Cloud Run then passes through unchanged, for the API's own check (``companydata.api.google_auth``).
+Credentials come from the environment as google-auth finds them (a service-account key file, else the
+metadata server on Cloud Run/GCE), or are injected: any google-auth ``Credentials`` that yield ID tokens,
+for example ``google.oauth2.service_account.IDTokenCredentials(..., target_audience=...)``. google-auth is
+synchronous and its refresh does network I/O, so it runs in a worker thread, and only when the cached token
+is about to expire.
 """
 
 from __future__ import annotations
