@@ -53,6 +53,12 @@ def build_store(env: Mapping[str, str]) -> tuple[str, PostgresStore]:
     dsn = env.get("COMPANY_API_DATABASE_URL", "")
     if not dsn.startswith(("postgresql://", "postgres://")):
         raise ConfigError("COMPANY_API_DATABASE_URL must be a postgresql:// URL (Cloud SQL's private IP)")
+    if "@" in urlsplit(dsn).netloc.rpartition("@")[0]:
+        # libpq would read "user@project.iam@host" as user "user" at host "project.iam@host".
+        raise ConfigError(
+            "COMPANY_API_DATABASE_URL: percent-encode the '@' of the IAM database user as %40 "
+            "(postgresql://name%40project.iam@host:5432/db)"
+        )
     provider = CloudSqlIamPassword() if uses_iam_auth(dsn, env) else None
     migrate = env.get("COMPANY_API_DB_MIGRATE", "").strip().lower() in ("true", "1", "yes")
     schema = env.get("COMPANY_API_DB_SCHEMA", "public")

@@ -119,3 +119,45 @@ def test_a_memorystore_url_reaches_redis_py_as_tls_with_its_ca() -> None:
         "/secrets/redis-ca/server-ca.pem",
         6378,
     )
+
+
+@pytest.mark.parametrize(
+    ("dsn", "env", "iam"),
+    [
+        ("postgresql://mcp-dev-api%40project.iam@10.0.0.5:5432/companies?sslmode=require", {}, True),
+        ("postgresql://postgres:secret@10.0.0.5:5432/companies", {}, False),
+        ("postgresql://postgres@127.0.0.1/test", {"COMPANY_API_DB_IAM_AUTH": "false"}, False),
+        ("postgresql://u:p@h/db", {"COMPANY_API_DB_IAM_AUTH": "true"}, True),
+    ],
+)
+def test_the_api_entry_uses_iam_database_auth_when_the_dsn_has_no_password(
+    dsn: str, env: dict[str, str], iam: bool
+) -> None:
+    from adapters.gcp.cloud_run_api import uses_iam_auth
+
+    assert uses_iam_auth(dsn, env) is iam
+
+
+def test_the_api_entry_refuses_an_incomplete_google_configuration() -> None:
+    from adapters.gcp.cloud_run_api import build_store, service_auth
+    from companydata.api.google_auth import GoogleIdTokenAuth
+
+    auth = service_auth(
+        {
+            "COMPANY_API_GOOGLE_AUDIENCE": API,
+            "COMPANY_API_GOOGLE_ALLOWED_SERVICE_ACCOUNTS": " A@p.iam.gserviceaccount.com, ",
+        }
+    )
+    assert isinstance(auth, GoogleIdTokenAuth) and auth.allowed == ("a@p.iam.gserviceaccount.com",)
+    with pytest.raises(ConfigError, match="COMPANY_API_GOOGLE_AUDIENCE"):
+        service_auth({"COMPANY_API_GOOGLE_ALLOWED_SERVICE_ACCOUNTS": "a@p.iam.gserviceaccount.com"})
+    with pytest.raises(ConfigError, match="COMPANY_API_GOOGLE_ALLOWED_SERVICE_ACCOUNTS"):
+        service_auth({"COMPANY_API_GOOGLE_AUDIENCE": API})
+    with pytest.raises(ConfigError, match="google or platform"):
+        service_auth({"COMPANY_API_AUTH": "shared-secret"})
+    with pytest.raises(ConfigError, match="postgresql://"):
+        build_store({"COMPANY_API_DATABASE_URL": "sqlite:/tmp/x"})
+    with pytest.raises(ConfigError, match="%40"):
+        build_store({"COMPANY_API_DATABASE_URL": "postgresql://mcp-dev-api@project.iam@10.0.0.5:5432/companies"})
+    _, store = build_store({"COMPANY_API_DATABASE_URL": "postgresql://mcp-dev-api%40project.iam@10.0.0.5/companies"})
+    assert store is not None  # built, not connected
