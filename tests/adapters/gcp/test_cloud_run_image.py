@@ -99,18 +99,22 @@ def test_each_image_ships_only_what_its_command_imports(images: dict[str, Path])
     api = build_lambda.top_level_names(images["api"])
     assert {"psycopg", "psycopg_pool", "ariadne", "google", "uvicorn", "companydata"} <= api
     assert not api & {"redis", "botocore", "mangum", "matplotlib", "cli", "stacks"}
-    # The stack's seed job runs in the API image: the PostgreSQL schema and seeding modules import from it alone.
-    code = "import companydata.postgres_seed, companydata.postgres_schema"
-    done = subprocess.run(
-        [sys.executable, "-S", "-c", code],
-        env={"PYTHONPATH": str(images["api"]), "PYTHONNOUSERSITE": "1"},
-        cwd=images["api"].parent,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
+    # What runs on GCP imports from each image alone: the gcp composition root and google-auth's transport in the
+    # MCP image; the PostgreSQL schema and seeding modules (the stack's seed job) and the IAM password in the API's.
+    for name, code in (
+        ("mcp", "import adapters.gcp.main, adapters.gcp.cloud_run, google.auth.transport.requests"),
+        ("api", "import companydata.postgres_seed, companydata.postgres_schema, adapters.gcp.cloud_sql"),
+    ):
+        done = subprocess.run(
+            [sys.executable, "-S", "-c", code],
+            env={"PYTHONPATH": str(images[name]), "PYTHONNOUSERSITE": "1"},
+            cwd=images[name].parent,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
 
 
 def run_image(image: Path, argv: list[str], env: dict[str, str], log: Path, cwd: Path) -> Process:
