@@ -61,6 +61,7 @@ ADAPTERS: dict[str, AdapterEntry] = {
     "azure": AdapterEntry(
         "adapters.azure.main:build_azure_runtime", shadow_signer="adapters.azure.main:azure_request_signer"
     ),
+    "gcp": AdapterEntry("adapters.gcp.main:build_gcp_runtime", shadow_signer="adapters.gcp.main:gcp_request_signer"),
 }
 
 

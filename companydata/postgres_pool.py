@@ -23,6 +23,11 @@ tries a direct connection (``connect_timeout`` 1 s). When it connects, the store
 is up again and the pool is replaced by a fresh one, which connects at once
 (no inherited backoff): serving again within about a probe interval of the
 database's return.
+
+Passwords that expire: ``password`` is awaited for each new connection, and its answer is that
+connection's password: an Entra token on Azure, an OAuth access token for Cloud SQL IAM database
+authentication on GCP (``blocking_password`` runs google-auth's blocking refresh in a worker thread).
+Without it the DSN's own credentials are used.
 """
 
 from __future__ import annotations
@@ -50,7 +55,17 @@ _OLD_POOL_CLOSE_S = 1.0
 T = TypeVar("T")
 
 Connection = psycopg.AsyncConnection[tuple[Any, ...]]
-PasswordProvider = Callable[[], Awaitable[str]]
+PasswordProvider = Callable[[], Awaitable[str]]  # asked for each new connection's password (a cloud token)
+
+
+def blocking_password(provider: Callable[[], str]) -> PasswordProvider:
+    """A provider that blocks (google-auth's token refresh) as one that does not: it runs in a worker thread."""
+
+    async def password() -> str:
+        return await anyio.to_thread.run_sync(provider, abandon_on_cancel=True)
+
+    return password
+
 
 _UNAVAILABLE = "The company store is busy or unavailable. Retry in a moment."
 _TIMEOUT = "The company store took too long to answer. Retry, or narrow the request."

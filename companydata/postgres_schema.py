@@ -233,8 +233,11 @@ def drop_schema(conn: psycopg.Connection[tuple[object, ...]], schema: str) -> No
     conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
 
 
-def migrate_postgres(dsn: str, schema: str = "public", *, connect_timeout_s: float = 10.0) -> list[int]:
+def migrate_postgres(
+    dsn: str, schema: str = "public", *, connect_timeout_s: float = 10.0, password: str | None = None
+) -> list[int]:
     """Connect, migrate ``schema`` (see ``migrate``) and disconnect; for ``company-mcp migrate`` and the store."""
     check_schema_name(schema)
-    with psycopg.connect(dsn, autocommit=True, connect_timeout=max(1, round(connect_timeout_s))) as conn:
+    extra = {"password": password} if password else {}  # a token password (IAM database auth) beside the DSN
+    with psycopg.connect(dsn, autocommit=True, connect_timeout=max(1, round(connect_timeout_s)), **extra) as conn:
         return migrate(conn, schema)

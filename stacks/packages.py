@@ -16,6 +16,10 @@ handler with only the package on ``sys.path``, so whatever is left out and still
 
 The Azure Functions and Cloud Run packages are further rows: a ``Platform`` for each (its wheel tags and
 limits), and rows naming their handler, their extras (``azure``, ``gcp``) and their cut.
+- ``gcp/mcp`` (``python -m adapters.gcp.cloud_run``, the MCP image of ``deploy/gcp/Dockerfile``): the core set,
+  ``gcp``, ``redis`` and ``serve``; no psycopg, no plots, no reference API, no AWS libraries.
+- ``gcp/api`` (``python -m adapters.gcp.cloud_run_api``, the company API image): the core set (core's token
+  verifier checks the callers' Google ID tokens), ``postgres``, ``api``, ``gcp`` and ``serve``; no Redis, no plots.
 """
 
 from __future__ import annotations
@@ -98,6 +102,18 @@ class PackageSpec:
     @property
     def handler_module(self) -> str:
         return self.handler.rsplit(".", 1)[0]
+
+
+# Cloud Run: a container image (linux/amd64, the python:3.12 base of deploy/gcp/Dockerfile). Cloud Run sets no
+# small size limit on images; these are our budgets, so that an image stays small and starts fast.
+CLOUD_RUN: Final = Platform(
+    cloud="gcp",
+    name="Cloud Run (linux/amd64 container)",
+    wheel_platforms=("manylinux2014_x86_64", "manylinux_2_28_x86_64"),
+    python_version="3.12",
+    max_zipped_bytes=50 * MB,
+    max_unzipped_bytes=150 * MB,
+)
 
 
 PACKAGES: Final = (
@@ -193,6 +209,48 @@ PACKAGES: Final = (
         root_files=(
             ("function_app.py", "adapters/azure/api_function_app.py"),
             ("host.json", "adapters/azure/host.json"),
+        ),
+    ),
+    PackageSpec(
+        name="mcp",
+        platform=CLOUD_RUN,
+        handler="adapters.gcp.cloud_run.main",
+        archive="mcp-cloudrun.zip",
+        core=True,
+        extras=("gcp", "redis", "serve"),
+        absent=("psycopg", "psycopg_pool", "matplotlib", "numpy", "ariadne", "botocore", "mangum", "azure"),
+        sources=(
+            "core",
+            "adapters/__init__.py",
+            "adapters/bootstrap.py",
+            "adapters/ratelimit.py",
+            "adapters/gcp",
+            "adapters/graphql",
+            "adapters/fake",  # COMPANY_MCP_ADAPTER=fake: a trial of the image without the API
+            "companydata",
+        ),
+        skip=(
+            "adapters/gcp/cloud_run_api.py",
+            "adapters/gcp/cloud_sql.py",
+            "companydata/api",
+            "companydata/postgres_",
+        ),
+    ),
+    PackageSpec(
+        name="api",
+        platform=CLOUD_RUN,
+        handler="adapters.gcp.cloud_run_api.main",
+        archive="api-cloudrun.zip",
+        core=True,
+        extras=("postgres", "api", "gcp", "serve"),
+        absent=("matplotlib", "numpy", "botocore", "mangum", "azure", "redis"),
+        sources=(
+            "core",
+            "adapters/__init__.py",
+            "adapters/gcp/__init__.py",
+            "adapters/gcp/cloud_run_api.py",
+            "adapters/gcp/cloud_sql.py",
+            "companydata",  # whole: the stack's seed job runs in this image (postgres_seed imports seed, sqlite_schema)
         ),
     ),
 )

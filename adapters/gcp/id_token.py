@@ -1,12 +1,14 @@
 """``GoogleIdTokenSigner``: calls to the company API on Cloud Run carry a Google-signed ID token.
 
 The token's audience is the API's URL (Cloud Run's IAM invoker check wants exactly
-that). Credentials come from the environment as google-auth finds them (a
-service-account key file, else the metadata server on Cloud Run/GCE), or are
-injected: any google-auth ``Credentials`` that yield ID tokens, for example
-``google.oauth2.service_account.IDTokenCredentials(..., target_audience=...)``.
-google-auth is synchronous and its refresh does network I/O, so it runs in a
-worker thread, and only when the cached token is about to expire.
+that). It goes in two headers: ``X-Serverless-Authorization`` for Cloud Run's IAM check, which
+removes the token's signature before the request reaches the container, and ``Authorization``,
+which Cloud Run then passes through unchanged, for the API's own check (``companydata.api.google_auth``).
+Credentials come from the environment as google-auth finds them (a service-account key file, else the
+metadata server on Cloud Run/GCE), or are injected: any google-auth ``Credentials`` that yield ID tokens,
+for example ``google.oauth2.service_account.IDTokenCredentials(..., target_audience=...)``. google-auth is
+synchronous and its refresh does network I/O, so it runs in a worker thread, and only when the cached token
+is about to expire.
 """
 
 from __future__ import annotations
@@ -55,7 +57,11 @@ class GoogleIdTokenSigner:
         self._cache = CachedBearerToken(self._fetch, margin_s=margin_s, clock=clock)
 
     async def sign(self, request: httpx.Request) -> None:
-        request.headers["Authorization"] = f"Bearer {await self._cache.get()}"
+        bearer = f"Bearer {await self._cache.get()}"
+        # Cloud Run's IAM check takes X-Serverless-Authorization when present (and strips its signature), and then
+        # passes Authorization to the container untouched, so the API can verify the token itself.
+        request.headers["X-Serverless-Authorization"] = bearer
+        request.headers["Authorization"] = bearer
 
     async def _fetch(self) -> Token:
         try:

@@ -4,9 +4,10 @@ The container entry point on Cloud Run / Azure (``company-mcp api`` is the devel
 ``--auth``: ``shared-secret`` (default: every request is HMAC-signed; the secret comes from the
 environment variable ``COMPANY_API_SHARED_SECRET``, never the command line, or from
 ``--key-file``, created 0600 on first use) or ``platform`` (the platform in front verified the
-caller; ``--platform-header`` names a header it must set). ``--public-host`` (repeatable, or
-``COMPANY_API_PUBLIC_HOSTS`` comma-separated) names the ``Host`` values callers use besides
-loopback and the bind address; any other Host is refused with 421.
+caller; ``--platform-header`` names a header it must set) or ``google`` (a Google ID token of an
+allowed service account: ``COMPANY_API_GOOGLE_AUDIENCE``, ``COMPANY_API_GOOGLE_ALLOWED_SERVICE_ACCOUNTS``).
+``--public-host`` (repeatable, or ``COMPANY_API_PUBLIC_HOSTS`` comma-separated) names the ``Host`` values
+callers use besides loopback and the bind address; any other Host is refused with 421.
 """
 
 from __future__ import annotations
@@ -23,11 +24,15 @@ from core.errors import ConfigError
 from core.service_key import SECRET_ENV, load_or_create_key
 from core.telemetry import configure_logging
 
-AUTH_MODES = ("shared-secret", "platform")
+AUTH_MODES = ("shared-secret", "platform", "google")
 PUBLIC_HOSTS_ENV = "COMPANY_API_PUBLIC_HOSTS"
 
 
 def service_auth_from(mode: str, *, secret: bytes | None = None, platform_header: str | None = None) -> ServiceAuth:
+    if mode == "google":  # the caller's Google ID token, verified here (companydata.api.google_auth)
+        from companydata.api.google_auth import google_auth_from_environment
+
+        return google_auth_from_environment(dict(os.environ))
     if mode == "platform":
         return TrustPlatformAuth(platform_header)
     if mode != "shared-secret":

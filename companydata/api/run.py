@@ -16,6 +16,7 @@ from companydata.api.server import create_api_app
 from companydata.api.stores import open_store, store_kind
 from core.errors import ConfigError
 from core.loopback import is_loopback
+from core.ports import Backend
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8001
@@ -30,7 +31,7 @@ def auth_name(service_auth: ServiceAuth) -> str:
         return "shared-secret"
     if isinstance(service_auth, TrustPlatformAuth):
         return "platform"
-    return type(service_auth).__name__
+    return str(getattr(service_auth, "name", type(service_auth).__name__))
 
 
 class _ReadyServer(uvicorn.Server):
@@ -70,16 +71,18 @@ def run_api(
     public_hosts: tuple[str, ...] = (),
     unsigned_loopback_reads: bool = False,
     debug: bool = False,
+    store: Backend | None = None,
 ) -> None:
     """Serve until SIGINT/SIGTERM. ``public_hosts``: the ``Host`` values callers use besides loopback and
-    ``host`` itself (a load balancer's name). ``unsigned_loopback_reads`` only on a loopback ``host``."""
+    ``host`` itself (a load balancer's name). ``unsigned_loopback_reads`` only on a loopback ``host``.
+    ``store``: an already built store for ``store_spec`` (one with options a spec cannot carry)."""
     if unsigned_loopback_reads and not is_loopback(host):
         raise ConfigError(
             f"Refusing unsigned loopback reads on {host}: serve on 127.0.0.1, "
             "or let every caller sign (behind a proxy every peer looks local)."
         )
     app = create_api_app(
-        open_store(store_spec),
+        open_store(store_spec) if store is None else store,
         service_auth=service_auth,
         debug=debug,
         bind_host=host,

@@ -108,6 +108,8 @@ def credentials(pem: str) -> service_account.IDTokenCredentials:
 def bearer(request: httpx.Request) -> dict[str, Any]:
     scheme, _, token = request.headers["authorization"].partition(" ")
     assert scheme == "Bearer"
+    # The same token for Cloud Run's IAM check, which strips the signature of the header it consumes.
+    assert request.headers["x-serverless-authorization"] == request.headers["authorization"]
     claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
     return claims
 
