@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import signal
 import socket
 import sys
 import threading
 import time
-from collections.abc import Iterator
 
 import anyio
 import uvicorn
@@ -21,7 +18,7 @@ from cli.options import export_to_environment, overrides, settings_from
 from core.app import create_server
 from core.catalog import TOOL_NAMES
 from core.config import Settings
-from core.serving import uvicorn_config
+from core.serving import DrainingServer, bind_socket, uvicorn_config
 from core.telemetry import configure_logging
 
 
@@ -39,16 +36,6 @@ def ready_line(settings: Settings, url: str | None) -> str:
         if settings.public_url != url:
             parts.append(f"resource={settings.public_url}")
     return " ".join(parts)
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(2048)
-    sock.set_inheritable(True)
-    return sock
 
 
 def _announce_when_healthy(settings: Settings, timeout_s: float = 120.0) -> None:
@@ -95,7 +82,7 @@ def _serve_stdio(settings: Settings) -> int:
 
 
 def _serve_http(settings: Settings, args: argparse.Namespace) -> int:
-    sock = _bind(settings.host, settings.port)
+    sock = bind_socket(settings.host, settings.port)
     settings = settings.model_copy(update={"port": sock.getsockname()[1]})
     config = uvicorn_config("adapters.bootstrap:create_http_app", settings, factory=True, workers=settings.workers)
     export_to_environment(settings, {**overrides(args), "port": settings.port})
@@ -105,29 +92,6 @@ def _serve_http(settings: Settings, args: argparse.Namespace) -> int:
     else:
         draining_supervisor(config, sock).run()
     return 0
-
-
-class DrainingServer(uvicorn.Server):
-    """uvicorn's server, ending with status 0 after a SIGTERM drain (an orchestrator's stop is a normal end).
-
-    uvicorn closes its listening socket first, answers what was accepted, then re-raises the signal it
-    caught, so a clean drain would exit 143. SIGINT keeps that meaning (130); SIGTERM does not.
-    """
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        if threading.current_thread() is not threading.main_thread():
-            yield
-            return
-        handled = (signal.SIGINT, signal.SIGTERM)
-        original = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
-        try:
-            yield
-        finally:
-            for sig, handler in original.items():
-                signal.signal(sig, handler)
-        if signal.SIGINT in self._captured_signals:
-            signal.raise_signal(signal.SIGINT)
 
 
 def draining_supervisor(config: uvicorn.Config, sock: socket.socket) -> Multiprocess:

@@ -13,6 +13,11 @@ and its ``cycle`` attribute, which a new request's complete headers replace.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
+import socket
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import uvicorn
@@ -82,22 +87,74 @@ def event_loop() -> str:
     return "uvloop"
 
 
-def uvicorn_config(app: Any, settings: Settings, **options: Any) -> uvicorn.Config:
-    """The uvicorn ``Config`` every host uses for the MCP server (``options`` add or override, e.g. workers)."""
-    config = uvicorn.Config(app, **{**_options(settings), **options})
-    config.header_timeout_s = settings.header_timeout_s  # type: ignore[attr-defined]  # read by the protocols
-    return config
+DEFAULT_MAX_CONNECTIONS = 1000
 
 
-def _options(settings: Settings) -> dict[str, Any]:
-    return {
+def serving_config(
+    app: Any,
+    *,
+    header_timeout_s: float = DEFAULT_HEADER_TIMEOUT_S,
+    max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    graceful_shutdown_s: int = 15,
+    **options: Any,
+) -> uvicorn.Config:
+    """A uvicorn ``Config`` with the header deadline and the connection bound (``options`` add or override)."""
+    defaults: dict[str, Any] = {
         "loop": event_loop(),
         "http": FASTEST_PROTOCOL,
-        "limit_concurrency": settings.max_connections,
+        "limit_concurrency": max_connections,
         "timeout_keep_alive": 5,
-        "timeout_graceful_shutdown": int(settings.call_timeout_s) + 5,  # SIGTERM drains calls in flight
+        "timeout_graceful_shutdown": graceful_shutdown_s,  # SIGTERM drains calls in flight
         "lifespan": "on",
         "log_config": None,
         "access_log": False,
         "server_header": False,
     }
+    config = uvicorn.Config(app, **{**defaults, **options})
+    config.header_timeout_s = header_timeout_s  # type: ignore[attr-defined]  # read by the protocols
+    return config
+
+
+def uvicorn_config(app: Any, settings: Settings, **options: Any) -> uvicorn.Config:
+    """The MCP server's uvicorn ``Config``, from its settings (every host: CLI, Cloud Run)."""
+    return serving_config(
+        app,
+        header_timeout_s=settings.header_timeout_s,
+        max_connections=settings.max_connections,
+        graceful_shutdown_s=int(settings.call_timeout_s) + 5,
+        **options,
+    )
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before uvicorn starts (port 0 picks a free one; workers inherit it)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+class DrainingServer(uvicorn.Server):
+    """uvicorn's server, ending with status 0 after a SIGTERM drain (an orchestrator's stop is a normal end).
+
+    uvicorn closes its listening socket first, answers what was accepted, then re-raises the signal it
+    caught, so a clean drain would exit 143. SIGINT keeps that meaning (130); SIGTERM does not.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        handled = (signal.SIGINT, signal.SIGTERM)
+        original = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
+        try:
+            yield
+        finally:
+            for sig, handler in original.items():
+                signal.signal(sig, handler)
+        if signal.SIGINT in self._captured_signals:
+            signal.raise_signal(signal.SIGINT)

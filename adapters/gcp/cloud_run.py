@@ -25,6 +25,7 @@ from core.app import create_asgi_app
 from core.catalog import TOOL_NAMES
 from core.config import Settings
 from core.errors import ConfigError
+from core.serving import DrainingServer, bind_socket, uvicorn_config
 from core.telemetry import configure_logging
 
 DEFAULT_PORT = 8080  # Cloud Run's default when PORT is unset
@@ -53,7 +54,7 @@ def ready_line(settings: Settings, port: int) -> str:
     )
 
 
-class _CloudRunServer(uvicorn.Server):
+class _CloudRunServer(DrainingServer):
     def __init__(self, config: uvicorn.Config, settings: Settings, port: int) -> None:
         super().__init__(config)
         self._line = ready_line(settings, port)
@@ -62,25 +63,6 @@ class _CloudRunServer(uvicorn.Server):
         await super().startup(sockets=sockets)
         if not self.should_exit:
             print(self._line, file=sys.stderr, flush=True)
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(2048)
-    return sock
-
-
-def _loop_and_parser() -> tuple[str, str]:
-    """uvloop and httptools when the image has them (the ``serve`` extra), else asyncio and h11."""
-    try:
-        import httptools  # noqa: F401
-        import uvloop  # noqa: F401
-    except ImportError:
-        return "asyncio", "h11"
-    return "uvloop", "httptools"
 
 
 def main() -> int:
@@ -92,16 +74,11 @@ def main() -> int:
     except ConfigError as exc:
         print(f"company-mcp: {exc.message}", file=sys.stderr, flush=True)
         return 2
-    sock = _bind(settings.host, settings.port)
-    loop, http = _loop_and_parser()
-    config = uvicorn.Config(
+    sock = bind_socket(settings.host, settings.port)
+    # The same serving as `company-mcp serve` (header deadline, connection bound), within Cloud Run's drain window.
+    config = uvicorn_config(
         app,
-        loop=loop,
-        http=http,
-        lifespan="on",
-        log_config=None,
-        access_log=False,
-        server_header=False,
+        settings,
         proxy_headers=False,  # nothing here trusts a forwarded address; the Host check uses the Host header
         timeout_graceful_shutdown=DRAIN_S,
     )

@@ -17,6 +17,7 @@ from companydata.api.stores import open_store, store_kind
 from core.errors import ConfigError
 from core.loopback import is_loopback
 from core.ports import Backend
+from core.serving import DrainingServer, bind_socket, serving_config
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8001
@@ -34,7 +35,7 @@ def auth_name(service_auth: ServiceAuth) -> str:
     return str(getattr(service_auth, "name", type(service_auth).__name__))
 
 
-class _ReadyServer(uvicorn.Server):
+class _ReadyServer(DrainingServer):
     """Prints the ready line after start-up (lifespan done, socket listening), with the bound port."""
 
     def __init__(
@@ -51,15 +52,6 @@ class _ReadyServer(uvicorn.Server):
         if not self.should_exit:
             url = f"http://{self._host}:{self._port}/graphql"
             print(ready_line(self._store_spec, url, self._service_auth), file=sys.stderr, flush=True)
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(2048)
-    return sock
 
 
 def run_api(
@@ -89,14 +81,10 @@ def run_api(
         public_hosts=public_hosts,
         unsigned_loopback_reads=unsigned_loopback_reads,
     )
-    sock = _bind(host, port)
-    config = uvicorn.Config(
+    sock = bind_socket(host, port)
+    # The MCP server's serving rules (slow clients cut off, connections bounded, SIGTERM drains and exits 0).
+    config = serving_config(
         app,
-        lifespan="on",
-        log_config=None,
-        access_log=False,
-        server_header=False,
         proxy_headers=False,  # the peer address decides unsigned loopback reads: never take it from a header
-        timeout_graceful_shutdown=15,
     )
     _ReadyServer(config, store_spec, host, sock, service_auth).run(sockets=[sock])

@@ -155,7 +155,7 @@ async def test_the_mcp_entry_serves_the_nine_tools_on_port_and_exits_on_sigterm(
         assert "all promises hold" in verify(public, token)
     finally:
         code = server.stop()
-    assert code in (0, -signal.SIGTERM)  # uvicorn drains, then re-raises the SIGTERM it caught
+    assert code == 0  # drained: a SIGTERM stop is a normal end (core.serving.DrainingServer)
     assert "Traceback" not in server.log.read_text()
 
 

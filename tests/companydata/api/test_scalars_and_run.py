@@ -81,8 +81,7 @@ def test_the_api_process_prints_its_ready_line_and_serves(api_store_path: Path, 
         assert httpx.get(f"{base}/readyz").json()["status"] == "ready"
     finally:
         process.terminate()
-        # uvicorn drains, then re-raises the SIGTERM it caught: -15 is a graceful stop
-        assert process.wait(20) in (0, -15)
+        assert process.wait(20) == 0  # a SIGTERM drain is a normal end
     assert "Traceback" not in log.read_text()
 
 
