@@ -14,7 +14,7 @@ from stacks.packages import AWS_LAMBDA, PACKAGES, for_cloud, package, requiremen
 ENV = build_lambda.marker_environment(AWS_LAMBDA, None)
 
 
-def test_the_table_has_one_package_per_aws_function() -> None:
+def test_the_table_has_one_package_per_function_of_each_cloud() -> None:
     assert [(spec.key, spec.archive, spec.handler) for spec in for_cloud("aws")] == [
         ("aws/mcp", "mcp-lambda.zip", "adapters.aws.lambda_handler.handler"),
         ("aws/resolver", "resolver-lambda.zip", "adapters.aws.resolver_handler.handler"),
@@ -24,8 +24,12 @@ def test_the_table_has_one_package_per_aws_function() -> None:
         ("azure/mcp", "mcp-azure-functions.zip", ("function_app.py", "adapters/azure/function_app.py")),
         ("azure/api", "api-azure-functions.zip", ("function_app.py", "adapters/azure/api_function_app.py")),
     ]
-    with pytest.raises(KeyError, match="no package 'gcp/mcp'"):
-        package("gcp/mcp")
+    assert [(spec.key, spec.archive, spec.handler) for spec in for_cloud("gcp")] == [
+        ("gcp/mcp", "mcp-cloudrun.zip", "adapters.gcp.cloud_run.main"),
+        ("gcp/api", "api-cloudrun.zip", "adapters.gcp.cloud_run_api.main"),
+    ]
+    with pytest.raises(KeyError, match="no package 'oracle/mcp'"):
+        package("oracle/mcp")
 
 
 def test_requirements_come_from_pyproject_by_group_and_name() -> None:
