@@ -18,14 +18,13 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping
-from types import MappingProxyType
 from urllib.parse import quote
 
-import anyio
 import httpx
 
 from adapters.aws.config import AwsSettings
 from core.ports import FlagsUnavailable
+from core.refreshed_flags import RefreshedFlags
 
 
 def parse_feature_flags(body: bytes) -> dict[str, bool]:
@@ -65,36 +64,18 @@ class AppConfigFlags:
             f"/environments/{quote(settings.appconfig_environment, safe='')}"
             f"/configurations/{quote(settings.appconfig_profile, safe='')}"
         )
-        self._interval = settings.flags_poll_interval_s
         self._timeout = settings.flags_timeout_s
         self._http = http
         self._owns_http = http is None
-        self._clock = clock
-        self._flags: Mapping[str, bool] | None = None
-        self._fetched_at = 0.0
-        self._lock: anyio.Lock | None = None
+        self._cache = RefreshedFlags(self._fetch, interval_s=settings.flags_poll_interval_s, clock=clock)
 
     async def get_flags(self) -> Mapping[str, bool]:
-        if self._fresh():
-            assert self._flags is not None
-            return self._flags
-        if self._lock is None:
-            self._lock = anyio.Lock()
-        async with self._lock:  # concurrent callers share one request to the agent
-            if not self._fresh():
-                self._flags = None  # fail closed: never serve a value older than the interval
-                flags = await self._fetch()
-                self._flags, self._fetched_at = MappingProxyType(flags), self._clock()
-            assert self._flags is not None
-            return self._flags
+        return await self._cache.get_flags()
 
     async def aclose(self) -> None:
         if self._owns_http and self._http is not None:
             await self._http.aclose()
             self._http = None
-
-    def _fresh(self) -> bool:
-        return self._flags is not None and self._clock() - self._fetched_at < self._interval
 
     async def _fetch(self) -> dict[str, bool]:
         if self._http is None:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable, Mapping
-from types import MappingProxyType
 from typing import Any
 
 import anyio
@@ -31,6 +30,7 @@ from azure.core.credentials import TokenCredential
 from azure.core.exceptions import AzureError
 
 from core.ports import FlagsUnavailable
+from core.refreshed_flags import RefreshedFlags
 
 FLAG_PREFIX = ".appconfig.featureflag/"
 NO_LABEL = "\0"  # App Configuration's filter for key-values without a label
@@ -84,28 +84,14 @@ class AppConfigurationFlags:
     ) -> None:
         self._client = client
         self._label = label or NO_LABEL
-        self._refresh_s = refresh_s
-        self._clock = clock
-        self._flags: Mapping[str, bool] | None = None
-        self._fetched_at = 0.0
-        self._lock: anyio.Lock | None = None
+        self._cache = RefreshedFlags(self._fetch, interval_s=refresh_s, clock=clock)
 
     async def get_flags(self) -> Mapping[str, bool]:
-        if self._fresh():
-            assert self._flags is not None
-            return self._flags
-        if self._lock is None:
-            self._lock = anyio.Lock()
-        async with self._lock:  # concurrent callers share one read
-            if not self._fresh():
-                self._flags = None  # fail closed: never serve a value older than the interval
-                flags = await anyio.to_thread.run_sync(self._read, abandon_on_cancel=True)
-                self._flags, self._fetched_at = MappingProxyType(flags), self._clock()
-            assert self._flags is not None
-            return self._flags
+        return await self._cache.get_flags()
 
-    def _fresh(self) -> bool:
-        return self._flags is not None and self._clock() - self._fetched_at < self._refresh_s
+    async def _fetch(self) -> dict[str, bool]:
+        # The SDK's client is synchronous: its read runs in a worker thread, abandoned if the call is cancelled.
+        return await anyio.to_thread.run_sync(self._read, abandon_on_cancel=True)
 
     def _read(self) -> dict[str, bool]:
         try:

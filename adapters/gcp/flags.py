@@ -18,7 +18,6 @@ import binascii
 import json
 import time
 from collections.abc import Callable, Mapping
-from types import MappingProxyType
 from typing import Any
 
 import anyio
@@ -27,6 +26,7 @@ import httpx
 from adapters.gcp.access_token import AccessTokenUnavailable, GoogleAccessToken
 from adapters.gcp.config import GcpSettings
 from core.ports import FlagsUnavailable
+from core.refreshed_flags import RefreshedFlags
 
 _MAX_PAGES = 20  # 20 pages of versions is thousands of flips; more means something is wrong
 
@@ -69,37 +69,19 @@ class ParameterManagerFlags:
         self.parameter = str(settings.flags_parameter)
         self._base = f"{settings.parameter_endpoint()}/v1"
         self._token = token
-        self._interval = settings.flags_refresh_s
         self._timeout = settings.flags_timeout_s
         self._http = http
         self._owns_http = http is None
-        self._clock = clock
-        self._flags: Mapping[str, bool] | None = None
-        self._fetched_at = 0.0
-        self._lock: anyio.Lock | None = None
+        self._cache = RefreshedFlags(self._fetch, interval_s=settings.flags_refresh_s, clock=clock)
         self.version: str | None = None  # the version the current flags came from
 
     async def get_flags(self) -> Mapping[str, bool]:
-        if self._fresh():
-            assert self._flags is not None
-            return self._flags
-        if self._lock is None:
-            self._lock = anyio.Lock()
-        async with self._lock:  # concurrent callers share one refresh
-            if not self._fresh():
-                self._flags = None  # fail closed: never serve a value older than the interval
-                flags = await self._fetch()
-                self._flags, self._fetched_at = MappingProxyType(flags), self._clock()
-            assert self._flags is not None
-            return self._flags
+        return await self._cache.get_flags()
 
     async def aclose(self) -> None:
         if self._owns_http and self._http is not None:
             await self._http.aclose()
             self._http = None
-
-    def _fresh(self) -> bool:
-        return self._flags is not None and self._clock() - self._fetched_at < self._interval
 
     async def _fetch(self) -> dict[str, bool]:
         if self._http is None:
