@@ -66,6 +66,18 @@ class AuditKey:
         return hmac.new(self._checkpoint, f"{records}:{last_hmac}".encode(), hashlib.sha256).hexdigest()
 
 
+def deployment_audit_key(configured: str | bytes | None, cursor_secret: bytes, *, setting: str) -> AuditKey:
+    """A cloud deployment's audit key: the configured secret (``setting`` names it in errors), else a key
+    derived from the cursor key, itself a per-deployment secret every instance shares (a dedicated secret
+    keeps the two apart; the stacks provision one)."""
+    if not configured:
+        return AuditKey(hmac.new(cursor_secret, b"company-mcp audit key from the cursor key", hashlib.sha256).digest())
+    key = configured.encode() if isinstance(configured, str) else configured
+    if len(key) < MIN_KEY_BYTES:
+        raise ValueError(f"{setting} must be at least {MIN_KEY_BYTES} bytes")
+    return AuditKey(key)
+
+
 def _subkey(secret: bytes, purpose: bytes) -> bytes:
     # HKDF-Expand with one block (RFC 5869), written out: the info string is the purpose.
     return hmac.new(secret, b"company-mcp audit " + purpose + b"\x01", hashlib.sha256).digest()

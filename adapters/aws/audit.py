@@ -21,8 +21,6 @@ botocore is synchronous; its calls run in a worker thread. Vendor errors are tra
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 import re
 import socket
@@ -36,7 +34,7 @@ import anyio
 from botocore.exceptions import BotoCoreError, ClientError
 
 from adapters.aws.config import AwsSettings, SecretUnavailable, read_secret
-from core.audit_chain import GENESIS, MIN_KEY_BYTES, AuditKey, ChainTail
+from core.audit_chain import GENESIS, AuditKey, ChainTail, deployment_audit_key
 from core.errors import ConfigError
 from core.ports import AuditRecord, AuditUnavailable
 
@@ -59,17 +57,17 @@ def aws_audit_key(
     """The deployment's audit key: the Secrets Manager secret ``COMPANY_MCP_AWS_AUDIT_KEY_SECRET_ARN``; without
     one, a key derived from the cursor key, which is itself a per-deployment secret from Secrets Manager
     shared by every instance (a dedicated secret keeps the two apart; the stack should provision it)."""
-    if not aws.audit_key_secret_arn:
-        return AuditKey(hmac.new(cursor_secret, b"company-mcp audit key from the cursor key", hashlib.sha256).digest())
-    reader = read or (lambda arn: read_secret(arn, region=aws.region, endpoint_url=aws.secrets_endpoint_url))
+    secret: str | bytes | None = None
+    if aws.audit_key_secret_arn:
+        reader = read or (lambda arn: read_secret(arn, region=aws.region, endpoint_url=aws.secrets_endpoint_url))
+        try:
+            secret = reader(aws.audit_key_secret_arn)
+        except SecretUnavailable as exc:
+            raise ConfigError(str(exc)) from exc
     try:
-        secret = reader(aws.audit_key_secret_arn)
-    except SecretUnavailable as exc:
-        raise ConfigError(str(exc)) from exc
-    key = secret.encode() if isinstance(secret, str) else secret
-    if len(key) < MIN_KEY_BYTES:
-        raise ConfigError(f"the audit key must be at least {MIN_KEY_BYTES} bytes")
-    return AuditKey(key)
+        return deployment_audit_key(secret, cursor_secret, setting="the audit key")
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def error_code(exc: ClientError) -> str:

@@ -17,8 +17,6 @@ whether the failed event landed. Retention is the workspace's (set by the stack)
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import os
 import socket
@@ -36,7 +34,7 @@ from opentelemetry.sdk._logs import ReadableLogRecord
 from opentelemetry.sdk._logs.export import LogRecordExportResult
 
 from adapters.azure.metrics import CUSTOM_EVENT_NAME, exporter_options, telemetry_resource
-from core.audit_chain import GENESIS, MIN_KEY_BYTES, AuditKey, ChainTail
+from core.audit_chain import GENESIS, AuditKey, ChainTail, deployment_audit_key
 from core.errors import ConfigError
 from core.ports import AuditRecord, AuditUnavailable
 
@@ -47,12 +45,10 @@ PROBE_EVENT = "AuditSinkProbe"  # readiness after a failure; never an audit reco
 def azure_audit_key(configured: str | None, cursor_secret: bytes) -> AuditKey:
     """The deployment's audit key (``COMPANY_MCP_AZURE_AUDIT_KEY``, a Key Vault reference); without one, a key
     derived from the cursor key, itself a per-deployment secret shared by every instance."""
-    if not configured:
-        return AuditKey(hmac.new(cursor_secret, b"company-mcp audit key from the cursor key", hashlib.sha256).digest())
-    key = configured.encode()
-    if len(key) < MIN_KEY_BYTES:
-        raise ConfigError(f"COMPANY_MCP_AZURE_AUDIT_KEY must be at least {MIN_KEY_BYTES} bytes")
-    return AuditKey(key)
+    try:
+        return deployment_audit_key(configured, cursor_secret, setting="COMPANY_MCP_AZURE_AUDIT_KEY")
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def default_stream_name() -> str:

@@ -15,8 +15,6 @@ whether the entry landed, so the next append starts a fresh chain (new id, genes
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -27,7 +25,7 @@ import httpx
 from adapters.gcp.access_token import AccessTokenUnavailable, GoogleAccessToken
 from adapters.gcp.config import GcpSettings
 from adapters.gcp.resource import monitored_resource, task_id
-from core.audit_chain import CHAIN_FIELDS, GENESIS, MIN_KEY_BYTES, AuditKey, ChainTail
+from core.audit_chain import CHAIN_FIELDS, GENESIS, AuditKey, ChainTail, deployment_audit_key
 from core.errors import ConfigError
 from core.ports import AuditRecord, AuditUnavailable
 
@@ -37,12 +35,11 @@ RECORD_FIELDS = (*AuditRecord.__dataclass_fields__, *CHAIN_FIELDS)
 
 def gcp_audit_key(gcp: GcpSettings, cursor_secret: bytes) -> AuditKey:
     """``COMPANY_MCP_GCP_AUDIT_KEY`` (a Secret Manager secret env var); unset: derived from the cursor key."""
-    if gcp.audit_key is None:
-        return AuditKey(hmac.new(cursor_secret, b"company-mcp audit key from the cursor key", hashlib.sha256).digest())
-    key = gcp.audit_key.get_secret_value().encode()
-    if len(key) < MIN_KEY_BYTES:
-        raise ConfigError(f"COMPANY_MCP_GCP_AUDIT_KEY must be at least {MIN_KEY_BYTES} bytes")
-    return AuditKey(key)
+    configured = gcp.audit_key.get_secret_value() if gcp.audit_key is not None else None
+    try:
+        return deployment_audit_key(configured, cursor_secret, setting="COMPANY_MCP_GCP_AUDIT_KEY")
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def audit_line(payload: Mapping[str, Any]) -> str:
