@@ -259,17 +259,25 @@ OPTIONAL_KEYS: Final[dict[str, tuple[str, Kind]]] = {
 }
 
 
-def _read(config: pulumi.Config, key: str, kind: Kind) -> object:
-    if kind == "int":
-        return config.get_int(key)
-    if kind == "float":
-        return config.get_float(key)
-    if kind == "bool":
-        return config.get_bool(key)
+def read_value(config: pulumi.Config, key: str, kind: str) -> object:
+    """One optional key as ``kind`` (str, int, float, bool, secret, list, json), for every cloud's loader; a
+    value of the wrong type fails naming the key."""
+    try:
+        if kind == "int":
+            return config.get_int(key)
+        if kind == "float":
+            return config.get_float(key)
+        if kind == "bool":
+            return config.get_bool(key)
+    except pulumi.ConfigTypeError as exc:
+        raise _fail(key, str(exc)) from None
     if kind == "secret":
         return config.get_secret(key)  # personal data (an email address): kept secret in state and logs
     if kind == "list":
         return _string_list(config, key)
+    if kind == "json":
+        value: Any = config.get_object(key)  # a YAML mapping in the stack file, or a JSON string
+        return value if value is None or isinstance(value, str) else json.dumps(value, sort_keys=True)
     return config.get(key)
 
 
@@ -295,7 +303,7 @@ def load_config() -> StackConfig:
     cloud = _cloud(config)
     values: dict[str, Any] = {"environment": pulumi.get_stack()}
     for key, (field, kind) in OPTIONAL_KEYS.items():
-        value = _read(config, key, kind)
+        value = read_value(config, key, kind)
         if value is not None:
             values[field] = value
     if "oidc_issuer" in values and "oidc_profile" not in values:

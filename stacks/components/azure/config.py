@@ -23,7 +23,7 @@ from typing import Final, Literal
 
 import pulumi
 
-from stacks.config import PROJECT, REPO_ROOT, StackConfigError, _string_list
+from stacks.config import PROJECT, REPO_ROOT, StackConfigError, read_value
 from stacks.packages import package as package_spec
 
 PYTHON_VERSIONS: Final = ("3.11", "3.12")  # azure-functions 1.26 (2.x needs 3.13), per shared/clouds.md
@@ -245,21 +245,6 @@ OPTIONAL_KEYS: Final[dict[str, tuple[str, Kind]]] = {
 }
 
 
-def _read(config: pulumi.Config, key: str, kind: Kind) -> object:
-    try:
-        if kind == "int":
-            return config.get_int(key)
-        if kind == "float":
-            return config.get_float(key)
-        if kind == "bool":
-            return config.get_bool(key)
-    except pulumi.ConfigTypeError as exc:
-        raise _fail(key, str(exc)) from None
-    if kind == "list":
-        return _string_list(config, key)  # the AWS loader's reading: a YAML list or one comma-separated string
-    return config.get(key)
-
-
 def load_azure_config() -> AzureConfig:
     """Read the Azure stack's configuration (called once, from ``__main__`` when ``cloud`` is ``azure``)."""
     config = pulumi.Config(PROJECT)
@@ -279,7 +264,7 @@ def load_azure_config() -> AzureConfig:
             raise _fail(key, f"required, as a secret: pulumi config set --secret {key} ...")
         values[field] = config.require_secret(key)
     for key, (field, kind) in OPTIONAL_KEYS.items():
-        value = _read(config, key, kind)
+        value = read_value(config, key, kind)
         if value is not None:
             values[field] = value
     return AzureConfig(**values)  # type: ignore[arg-type]

@@ -16,7 +16,7 @@ from typing import Any, Final, Literal
 
 import pulumi
 
-from stacks.config import PROJECT, StackConfigError
+from stacks.config import PROJECT, StackConfigError, read_value
 
 GOOGLE_ISSUER: Final = "https://accounts.google.com"
 IDENTITY_PLATFORM_ISSUER: Final = "https://securetoken.google.com/"
@@ -231,28 +231,13 @@ OPTIONAL_KEYS: Final[dict[str, tuple[str, Kind]]] = {
 }
 
 
-def _read(config: pulumi.Config, key: str, kind: Kind) -> object:
-    if kind == "int":
-        return config.get_int(key)
-    if kind == "float":
-        return config.get_float(key)
-    if kind == "bool":
-        return config.get_bool(key)
-    if kind == "secret":
-        return config.get_secret(key)  # personal data (an email address): kept secret in state and logs
-    if kind == "json":
-        value: Any = config.get_object(key)  # a YAML mapping in the stack file, or a JSON string
-        return value if value is None or isinstance(value, str) else json.dumps(value, sort_keys=True)
-    return config.get(key)
-
-
 def load_gcp_config() -> GcpStackConfig:
     """Read the GCP stack's configuration (``company-mcp:cloud`` was already read as ``gcp``)."""
     config = pulumi.Config(PROJECT)
     google = pulumi.Config("gcp")
     values: dict[str, Any] = {"environment": pulumi.get_stack()}
     for key, (field, kind) in OPTIONAL_KEYS.items():
-        value = _read(config, key, kind)
+        value = read_value(config, key, kind)
         if value is not None:
             values[field] = value
     if "oidc_issuer" in values and "oidc_profile" not in values and values["oidc_issuer"] != GOOGLE_ISSUER:
