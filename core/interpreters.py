@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 import anyio
+import httpx
 
 from core.interpretation import InvalidInterpretation, ParsedPrompt, from_model_output
 from core.tools.prompt import parse_prompt
@@ -131,3 +132,14 @@ def retry_after_s(headers: Mapping[str, str]) -> float | None:
             except ValueError:
                 continue  # an HTTP date: not worth parsing for a short back-off
     return None
+
+
+async def send_to_model(http: httpx.AsyncClient, request: httpx.Request, service: str) -> httpx.Response:
+    """One request to a model service: a slow answer is ``TimeoutError`` (the rules answer instead), any other
+    transport fault ``ModelCallFailed`` naming ``service`` (never its text)."""
+    try:
+        return await http.send(request)
+    except httpx.TimeoutException as exc:
+        raise TimeoutError from exc
+    except httpx.HTTPError as exc:
+        raise ModelCallFailed(f"{service} did not answer") from exc

@@ -26,7 +26,14 @@ from adapters.aws.sigv4 import CredentialsProvider, SigV4Signer
 from core.config import Settings
 from core.errors import BackendError
 from core.interpretation import filter_schema, instructions
-from core.interpreters import FallbackInterpreter, ModelCallFailed, ModelRefused, ModelThrottled, retry_after_s
+from core.interpreters import (
+    FallbackInterpreter,
+    ModelCallFailed,
+    ModelRefused,
+    ModelThrottled,
+    retry_after_s,
+    send_to_model,
+)
 
 TOOL_NAME = "company_filters"
 _THROTTLED = ("ThrottlingException", "ServiceQuotaExceededException", "TooManyRequestsException")
@@ -94,12 +101,7 @@ class BedrockConverseClient:
             await self._signer.sign(request)
         except BackendError as exc:  # no credentials: the role is the operator's to fix; the rules answer meanwhile
             raise ModelCallFailed("no AWS credentials for Bedrock") from exc
-        try:
-            response = await self._http.send(request)
-        except httpx.TimeoutException as exc:
-            raise TimeoutError from exc
-        except httpx.HTTPError as exc:
-            raise ModelCallFailed("Bedrock did not answer") from exc
+        response = await send_to_model(self._http, request, "Bedrock")
         return _tool_input(response)
 
     async def aclose(self) -> None:

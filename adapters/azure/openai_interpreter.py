@@ -29,7 +29,14 @@ from adapters.azure.entra_token import EntraTokenSigner
 from core.config import Settings
 from core.errors import BackendError, ConfigError
 from core.interpretation import InvalidInterpretation, filter_schema, instructions
-from core.interpreters import FallbackInterpreter, ModelCallFailed, ModelRefused, ModelThrottled, retry_after_s
+from core.interpreters import (
+    FallbackInterpreter,
+    ModelCallFailed,
+    ModelRefused,
+    ModelThrottled,
+    retry_after_s,
+    send_to_model,
+)
 
 COGNITIVE_SERVICES_SCOPE = "https://cognitiveservices.azure.com/.default"
 SCHEMA_NAME = "company_filters"
@@ -87,12 +94,7 @@ class AzureOpenAIChatClient:
             await self._signer.sign(request)
         except BackendError as exc:
             raise ModelCallFailed("no Entra ID token for Azure OpenAI") from exc
-        try:
-            response = await self._http.send(request)
-        except httpx.TimeoutException as exc:
-            raise TimeoutError from exc
-        except httpx.HTTPError as exc:
-            raise ModelCallFailed("Azure OpenAI did not answer") from exc
+        response = await send_to_model(self._http, request, "Azure OpenAI")
         return _content(response)
 
     async def aclose(self) -> None:

@@ -33,7 +33,14 @@ from adapters.graphql.bearer import DEFAULT_MARGIN_S, CachedBearerToken, Token
 from core.config import Settings
 from core.errors import ConfigError
 from core.interpretation import InvalidInterpretation, filter_schema, instructions
-from core.interpreters import FallbackInterpreter, ModelCallFailed, ModelRefused, ModelThrottled, retry_after_s
+from core.interpreters import (
+    FallbackInterpreter,
+    ModelCallFailed,
+    ModelRefused,
+    ModelThrottled,
+    retry_after_s,
+    send_to_model,
+)
 
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 _REFUSED = frozenset({"SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "RECITATION", "MODEL_ARMOR", "JAILBREAK"})
@@ -150,12 +157,7 @@ class VertexGeminiClient:
     async def ask(self, prompt: str, reference_year: int) -> object:
         request = self._http.build_request("POST", self._url, json=self.request_body(prompt, reference_year))
         await self._token.sign(request)
-        try:
-            response = await self._http.send(request)
-        except httpx.TimeoutException as exc:
-            raise TimeoutError from exc
-        except httpx.HTTPError as exc:
-            raise ModelCallFailed("Vertex AI did not answer") from exc
+        response = await send_to_model(self._http, request, "Vertex AI")
         return _answer(response)
 
     async def aclose(self) -> None:
