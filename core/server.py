@@ -18,6 +18,7 @@ from typing import Any
 
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.stdio import stdio_server
 from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS, CallToolResult, TextContent, Tool
 from pydantic import BaseModel
@@ -33,6 +34,7 @@ from core.guards.mutation import MutationGate
 from core.guards.pipeline import Guard, Next, ToolCall, compose
 from core.guards.ratelimit import RateLimitGuard
 from core.guards.resultcap import cap_results
+from core.guards.stdio_audit import audited_stdio
 from core.guards.validation import validate_arguments
 from core.interpreters import RulesInterpreter
 from core.model import Principal
@@ -86,15 +88,35 @@ class CompanyMCPServer(MCPServer):
         telemetry: CallTelemetry,
         resolve_principal: Callable[[], Principal | None],
         ports: Ports,
+        *,
+        protocol_audit: AuditTrail | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.specs = {spec.name: spec for spec in specs}
         self.ports = ports
+        self._protocol_audit = protocol_audit
         self._pipeline = pipeline
         self._telemetry = telemetry
         self._resolve_principal = resolve_principal
         self._tools = {spec.name: spec.to_mcp_tool() for spec in specs}
+
+    async def run_stdio_async(self) -> None:
+        """stdio, with write calls the SDK refuses before any tool runs audited (``core.guards.stdio_audit``)."""
+        principal = self._resolve_principal()
+        if self._protocol_audit is None or principal is None:
+            await super().run_stdio_async()
+            return
+        async with stdio_server() as (read_stream, write_stream):
+            options = self._lowlevel_server.create_initialization_options()
+
+            async def run(read: Any, write: Any) -> None:
+                await self._lowlevel_server.run(read, write, options)
+
+            write_tools = {name for name, spec in self.specs.items() if spec.mutates}
+            await audited_stdio(
+                run, read_stream, write_stream, audit=self._protocol_audit, principal=principal, write_tools=write_tools
+            )
 
     async def list_tools(self) -> list[Tool]:
         """Only the tools the caller's scopes allow (all of them for the local user)."""
@@ -220,6 +242,7 @@ def build_server(
         CallTelemetry(ports.metrics),
         resolve_principal,
         ports,
+        protocol_audit=AuditTrail(ports.audit, audit_key),
         name="company-mcp",
         title="Company data platform",
         version=_version(),
