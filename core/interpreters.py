@@ -143,3 +143,12 @@ async def send_to_model(http: httpx.AsyncClient, request: httpx.Request, service
         raise TimeoutError from exc
     except httpx.HTTPError as exc:
         raise ModelCallFailed(f"{service} did not answer") from exc
+
+
+def error_field(response: httpx.Response, field: str) -> str | None:
+    """``error.<field>`` of a model service's JSON error body (Azure's ``code``, Google's ``status``), if any."""
+    try:
+        error = response.json().get("error")
+    except (ValueError, AttributeError):
+        return None
+    return str(error.get(field)) if isinstance(error, dict) else None

@@ -34,6 +34,7 @@ from core.interpreters import (
     ModelCallFailed,
     ModelRefused,
     ModelThrottled,
+    error_field,
     retry_after_s,
     send_to_model,
 )
@@ -101,18 +102,10 @@ class AzureOpenAIChatClient:
         await self._http.aclose()
 
 
-def _error_code(response: httpx.Response) -> str | None:
-    try:
-        error = response.json().get("error")
-    except (ValueError, AttributeError):
-        return None
-    return str(error.get("code")) if isinstance(error, dict) else None
-
-
 def _content(response: httpx.Response) -> object:
     if response.status_code == 429:
         raise ModelThrottled("Azure OpenAI throttled the call", retry_after_s=retry_after_s(response.headers))
-    if response.status_code == 400 and _error_code(response) == "content_filter":
+    if response.status_code == 400 and error_field(response, "code") == "content_filter":
         raise ModelRefused("Azure OpenAI filtered the prompt")
     if response.status_code != 200:
         raise ModelCallFailed(f"Azure OpenAI answered {response.status_code}")

@@ -38,6 +38,7 @@ from core.interpreters import (
     ModelCallFailed,
     ModelRefused,
     ModelThrottled,
+    error_field,
     retry_after_s,
     send_to_model,
 )
@@ -164,16 +165,8 @@ class VertexGeminiClient:
         await self._http.aclose()
 
 
-def _status(response: httpx.Response) -> str | None:
-    try:
-        error = response.json().get("error")
-    except (ValueError, AttributeError):
-        return None
-    return str(error.get("status")) if isinstance(error, dict) else None
-
-
 def _answer(response: httpx.Response) -> object:
-    if response.status_code == 429 or _status(response) == "RESOURCE_EXHAUSTED":
+    if response.status_code == 429 or error_field(response, "status") == "RESOURCE_EXHAUSTED":
         raise ModelThrottled("Vertex AI throttled the call", retry_after_s=retry_after_s(response.headers))
     if response.status_code != 200:
         raise ModelCallFailed(f"Vertex AI answered {response.status_code}")
